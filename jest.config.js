@@ -1,0 +1,26 @@
+/** Two projects: legacy decorators (NestJS style) and TC39 standard decorators. */
+const common = {
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/spec/helpers/setupEnv.ts'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  projects: [
+    {
+      ...common,
+      displayName: 'legacy-decorators',
+      testMatch: ['<rootDir>/spec/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.standard\\.spec\\.ts$'],
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+    },
+    {
+      ...common,
+      displayName: 'standard-decorators',
+      testMatch: ['<rootDir>/spec/**/*.standard.spec.ts'],
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.standard.json' }] },
+    },
+  ],
+};

@@ -1,0 +1,296 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  IdempotencyCompletionError,
+  IdempotencyConfigError,
+  IdempotencyCorruptRecordError,
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyResultError,
+  IdempotencyStoreError,
+} from './errors';
+import { compileSelector, hashValue, MISSING, select, type CompiledSelector } from './key';
+import { Decision, errorSummary, getDefaultLogger, logDecision, type IdempotencyLogger } from './log';
+import { DEFAULTS, getProcessDefaults, isStore, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
+import { RecordStatus } from './record';
+import { ClaimOutcome, type IdempotencyStore } from './stores/IdempotencyStore';
+
+/**
+ * The decision flow, free of decorators and of Redis:
+ *
+ *   derive key ─► store.claim ─┬─ COMPLETED    → validate → replay              (hit)
+ *                              ├─ IN_PROGRESS  → IdempotencyInProgressError     (in_progress)
+ *                              └─ claimed      → run ─┬─ ok    → complete (CAS) (miss)
+ *                                                     └─ throw → release (CAS)  (released)
+ */
+
+/** What the engine needs from whoever wraps a function: names and class defaults, maybe per instance. */
+export interface EngineBinding {
+  /** The namespace when `name` is not set (`Class.method`, or the function's name). */
+  defaultName(self: unknown): string;
+  /** Defaults of the class the method belongs to, if any. */
+  classDefaults(self: unknown): IdempotencyDefaults | undefined;
+}
+
+/**
+ * The part of a Lambda `Context` the library reads: the remaining time bounds the lease.
+ *
+ * @example
+ * ```ts
+ * const context: LambdaContextLike = { getRemainingTimeInMillis: () => 30_000 };
+ * ```
+ */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis(): number;
+}
+
+interface Resolved {
+  readonly namespace: string;
+  readonly keyPrefix: string;
+  readonly key: CompiledSelector;
+  readonly validate: CompiledSelector | undefined;
+  readonly ttlMs: number;
+  readonly leaseMs: number | undefined;
+  readonly requireKey: boolean;
+  readonly store: StoreOption | undefined;
+  readonly logger: IdempotencyLogger;
+  readonly failOpen: boolean;
+  readonly maxResultBytes: number;
+  readonly eventArgIndex: number;
+}
+
+// Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
+// unique across processes and costs no entropy per call.
+const TOKEN_PREFIX = randomBytes(9).toString('base64url');
+let tokenCounter = 0;
+function nextToken(): string {
+  return TOKEN_PREFIX + (tokenCounter++).toString(36);
+}
+
+function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults | undefined, name: string): Resolved {
+  const process = getProcessDefaults().defaults;
+  const o: IdempotencyOptions = { ...DEFAULTS, ...process, ...classDefaults, ...options };
+  const namespace = o.name ?? name;
+  return {
+    namespace,
+    keyPrefix: `${o.prefix ?? DEFAULTS.prefix}:${namespace}:`,
+    key: compileSelector(o.key, 'key'),
+    validate: o.validate === undefined ? undefined : compileSelector(o.validate, 'validate'),
+    ttlMs: (o.ttlSeconds ?? DEFAULTS.ttlSeconds) * 1000,
+    leaseMs: o.leaseSeconds === undefined ? undefined : o.leaseSeconds * 1000,
+    requireKey: o.requireKey ?? DEFAULTS.requireKey,
+    store: o.store,
+    logger: o.logger ?? getDefaultLogger(),
+    failOpen: o.onStoreError === OnStoreError.Continue,
+    maxResultBytes: o.maxResultBytes ?? DEFAULTS.maxResultBytes,
+    eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
+  };
+}
+
+function findContext(args: readonly unknown[]): LambdaContextLike | undefined {
+  for (const arg of args) {
+    if (arg !== null && typeof arg === 'object' && typeof (arg as LambdaContextLike).getRemainingTimeInMillis === 'function') {
+      return arg as LambdaContextLike;
+    }
+  }
+  return undefined;
+}
+
+function leaseFor(resolved: Resolved, args: readonly unknown[]): number {
+  const remaining = findContext(args)?.getRemainingTimeInMillis();
+  const configured = resolved.leaseMs;
+  if (remaining === undefined || !Number.isFinite(remaining)) return configured ?? DEFAULTS.noContextLeaseSeconds * 1000;
+  const bound = Math.max(1, Math.floor(remaining));
+  return configured === undefined ? bound : Math.min(configured, bound);
+}
+
+function resolveStore(resolved: Resolved, self: unknown): IdempotencyStore {
+  const option = resolved.store;
+  if (option === undefined) {
+    throw new IdempotencyConfigError(
+      `${resolved.namespace}: no idempotency store is configured; call configureIdempotency({ store: new RedisStore(url) }) at start-up, or pass \`store\` in the options.`,
+    );
+  }
+  if (typeof option !== 'function') return option;
+  const store = option(self);
+  if (!isStore(store)) {
+    throw new IdempotencyConfigError(`${resolved.namespace}: the \`store\` function returned no IdempotencyStore; check that the store is injected before the handler runs.`);
+  }
+  return store;
+}
+
+function asStoreError(namespace: string, step: string, err: unknown): IdempotencyError {
+  if (err instanceof IdempotencyError) return err;
+  return new IdempotencyStoreError(`${namespace}: the idempotency store failed during ${step}; the store's error is the cause.`, { cause: err });
+}
+
+/**
+ * Builds the per-call executor of one wrapped function. Options are validated by the caller and
+ * resolved here lazily, then cached until `configureIdempotency` changes the process defaults.
+ */
+export function createExecutor<TArgs extends unknown[], TResult>(
+  fn: (this: unknown, ...args: TArgs) => TResult | Promise<TResult>,
+  options: IdempotencyOptions,
+  binding: EngineBinding,
+): (self: unknown, args: TArgs) => Promise<Awaited<TResult>> {
+  let cached: { version: number; classDefaults: IdempotencyDefaults | undefined; name: string; resolved: Resolved } | undefined;
+
+  function resolve(self: unknown): Resolved {
+    const version = getProcessDefaults().version;
+    const classDefaults = binding.classDefaults(self);
+    const name = options.name ?? binding.defaultName(self);
+    if (cached === undefined || cached.version !== version || cached.classDefaults !== classDefaults || cached.name !== name) {
+      cached = { version, classDefaults, name, resolved: merge(options, classDefaults, name) };
+    }
+    return cached.resolved;
+  }
+
+  return async function execute(self: unknown, args: TArgs): Promise<Awaited<TResult>> {
+    const startedAt = performance.now();
+    const r = resolve(self);
+    const log = (decision: Decision, keyHash?: string, err?: unknown): void =>
+      logDecision(r.logger, {
+        decision,
+        namespace: r.namespace,
+        durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+        ...(keyHash === undefined ? {} : { keyHash }),
+        ...(err === undefined ? {} : { error: errorSummary(err) }),
+      });
+
+    // The key is fixed here, before the method runs: a method that mutates its event still
+    // completes or releases the record it claimed.
+    const event = args[r.eventArgIndex];
+    const parsed = new Map<string, unknown>();
+    const keyValue = select(event, r.key, parsed);
+    if (keyValue === MISSING) {
+      if (r.requireKey) {
+        throw new IdempotencyKeyError(`${r.namespace}: no idempotency key found in the event (requireKey is set); send the key, or check the \`key\` option.`);
+      }
+      log(Decision.KeyMissing);
+      return (await fn.apply(self, args)) as Awaited<TResult>;
+    }
+    const keyHash = hashValue(keyValue);
+    const recordKey = r.keyPrefix + keyHash;
+    const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, parsed)));
+    const store = resolveStore(r, self);
+    const leaseMs = leaseFor(r, args);
+    const token = nextToken();
+
+    let claim;
+    try {
+      claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash });
+    } catch (err) {
+      const error = asStoreError(r.namespace, 'the claim', err);
+      log(Decision.StoreError, keyHash, error);
+      // A corrupt record is not an outage: running unprotected could repeat a finished side effect.
+      if (!r.failOpen || error instanceof IdempotencyCorruptRecordError) throw error;
+      log(Decision.FailOpen, keyHash);
+      return (await fn.apply(self, args)) as Awaited<TResult>;
+    }
+
+    if (claim.outcome === ClaimOutcome.Existing) {
+      const { record } = claim;
+      if (validationHash !== undefined && record.validationHash !== undefined && record.validationHash !== validationHash) {
+        log(Decision.PayloadMismatch, keyHash);
+        throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
+      }
+      if (record.status === RecordStatus.InProgress) {
+        log(Decision.InProgress, keyHash);
+        throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
+      }
+      const result = record.payload === undefined ? undefined : parsePayload(r, record.payload, recordKey);
+      log(Decision.Hit, keyHash);
+      return result as Awaited<TResult>;
+    }
+    if (claim.outcome === ClaimOutcome.TakenOver) log(Decision.LeaseTakeover, keyHash);
+
+    let result: Awaited<TResult>;
+    try {
+      result = await fn.apply(self, args);
+    } catch (err) {
+      await release(r, store, recordKey, token, keyHash, err, log);
+      throw err;
+    }
+
+    const payload = serialize(r, result, keyHash, log);
+    let completed: boolean;
+    try {
+      completed = await store.complete(recordKey, token, payload, validationHash, r.ttlMs);
+    } catch (err) {
+      const cause = asStoreError(r.namespace, 'the completion write', err);
+      log(Decision.StoreError, keyHash, cause);
+      if (r.failOpen) return result;
+      // Timeline: method ran (side effect done) → completion write failed. Releasing now would let
+      // a retry repeat the side effect, so the claim is kept until its lease ends.
+      throw new IdempotencyCompletionError(
+        `${r.namespace}: the method ran but its result could not be recorded (key hash ${keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
+        result,
+        { cause },
+      );
+    }
+    // Timeline: our lease ended → another caller took the claim over → we finish. The token CAS
+    // refused our write, so the new owner's record stands; the result is still ours to return.
+    log(completed ? Decision.Miss : Decision.LeaseLost, keyHash);
+    return result;
+  };
+}
+
+function orNull(value: unknown): unknown {
+  return value === MISSING ? null : value;
+}
+
+function parsePayload(r: Resolved, payload: string, recordKey: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch (err) {
+    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} is not valid JSON; delete the key to recover.`, { cause: err });
+  }
+}
+
+function serialize(r: Resolved, result: unknown, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {
+  if (result === undefined) return undefined;
+  let payload: string | undefined;
+  try {
+    payload = JSON.stringify(result);
+  } catch (err) {
+    const error = new IdempotencyResultError(
+      `${r.namespace}: the result cannot be stored as JSON (${err instanceof Error ? err.message : String(err)}); return plain JSON data (no BigInt, no cycles). The claim is kept until its lease ends.`,
+      { cause: err },
+    );
+    log(Decision.StoreError, keyHash, error);
+    throw error;
+  }
+  if (payload !== undefined && payload.length > r.maxResultBytes / 3 && Buffer.byteLength(payload) > r.maxResultBytes) {
+    const error = new IdempotencyResultError(
+      `${r.namespace}: the result is ${Buffer.byteLength(payload)} bytes, over maxResultBytes (${r.maxResultBytes}); return less data or raise maxResultBytes. The claim is kept until its lease ends.`,
+    );
+    log(Decision.StoreError, keyHash, error);
+    throw error;
+  }
+  return payload;
+}
+
+async function release(
+  r: Resolved,
+  store: IdempotencyStore,
+  recordKey: string,
+  token: string,
+  keyHash: string,
+  original: unknown,
+  log: (d: Decision, k?: string, e?: unknown) => void,
+): Promise<void> {
+  try {
+    await store.release(recordKey, token);
+    log(Decision.Released, keyHash);
+  } catch (err) {
+    // The method's own error stays the one thrown; the release failure rides along on it and the
+    // claim simply ends with its lease.
+    const error = asStoreError(r.namespace, 'the release after a failure', err);
+    log(Decision.StoreError, keyHash, error);
+    if (original !== null && typeof original === 'object' && Object.isExtensible(original)) {
+      Object.defineProperty(original, 'idempotencyReleaseError', { value: error, enumerable: false, configurable: true });
+    }
+  }
+}

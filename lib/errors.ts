@@ -1,0 +1,199 @@
+/**
+ * Every error the library throws. Each has a stable `code` to branch on, a `name` that survives
+ * `JSON.stringify`-style logging, and the underlying `cause` when there is one. Messages never
+ * contain raw idempotency key values, events, results or credentials: only namespaces and key
+ * hashes, which are safe to log.
+ */
+
+/**
+ * The stable codes of {@link IdempotencyError} subclasses.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof IdempotencyError && err.code === IdempotencyErrorCode.InProgress) retryLater();
+ * ```
+ */
+export const IdempotencyErrorCode = {
+  Config: 'IDEMPOTENCY_CONFIG',
+  Key: 'IDEMPOTENCY_KEY',
+  InProgress: 'IDEMPOTENCY_IN_PROGRESS',
+  PayloadMismatch: 'IDEMPOTENCY_PAYLOAD_MISMATCH',
+  Store: 'IDEMPOTENCY_STORE',
+  CorruptRecord: 'IDEMPOTENCY_CORRUPT_RECORD',
+  Result: 'IDEMPOTENCY_RESULT',
+  Completion: 'IDEMPOTENCY_COMPLETION',
+} as const;
+
+/** Union of the values of {@link IdempotencyErrorCode}. */
+export type IdempotencyErrorCode = (typeof IdempotencyErrorCode)[keyof typeof IdempotencyErrorCode];
+
+/**
+ * Base class of every error this library throws.
+ *
+ * @example
+ * ```ts
+ * try { await handler.charge(event, context); }
+ * catch (err) { if (err instanceof IdempotencyError) logger.warn(err.code); throw err; }
+ * ```
+ */
+export class IdempotencyError extends Error {
+  /** Stable, machine-readable code of this error. */
+  readonly code: IdempotencyErrorCode;
+
+  constructor(code: IdempotencyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Invalid options, or the library is used in a way that cannot work (no store configured,
+ * `reflect-metadata` not loaded). Thrown up front, at configuration or decoration time where possible.
+ *
+ * @example
+ * ```ts
+ * expect(() => makeIdempotent(fn, { ttlSeconds: -1 })).toThrow(IdempotencyConfigError);
+ * ```
+ */
+export class IdempotencyConfigError extends IdempotencyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(IdempotencyErrorCode.Config, message, options);
+  }
+}
+
+/**
+ * No idempotency key could be derived from the event (with `requireKey: true`), or the key value
+ * cannot be hashed (a cycle, a `BigInt`, a key function that threw). Thrown before the method runs.
+ *
+ * @example
+ * ```ts
+ * await expect(handler.charge({ body: '{}' })).rejects.toThrow(IdempotencyKeyError);
+ * ```
+ */
+export class IdempotencyKeyError extends IdempotencyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(IdempotencyErrorCode.Key, message, options);
+  }
+}
+
+/**
+ * Another invocation holds a live claim on this key and has not finished. Retry after
+ * `retryAfterMs` (HTTP: 409 with `Retry-After`).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyInProgressError) return { statusCode: 409 }; }
+ * ```
+ */
+export class IdempotencyInProgressError extends IdempotencyError {
+  /** Record namespace, e.g. `PaymentsHandler.charge`. */
+  readonly namespace: string;
+  /** SHA-256 hash of the key (safe to log). */
+  readonly keyHash: string;
+  /** Milliseconds until the current claim's lease ends (0 when unknown), a lower bound for a retry. */
+  readonly retryAfterMs: number;
+
+  constructor(namespace: string, keyHash: string, retryAfterMs: number) {
+    super(
+      IdempotencyErrorCode.InProgress,
+      `${namespace}: a call with this idempotency key (hash ${keyHash}) is still in progress; ` +
+        `retry after ${Math.ceil(retryAfterMs / 1000)} s, or use onInProgress: 'wait'.`,
+    );
+    this.namespace = namespace;
+    this.keyHash = keyHash;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * The idempotency key was used before with a different payload (the `validate` part of the event
+ * differs). HTTP: 422.
+ *
+ * @example
+ * ```ts
+ * await expect(handler.refund(sameKeyOtherBody)).rejects.toThrow(IdempotencyPayloadMismatchError);
+ * ```
+ */
+export class IdempotencyPayloadMismatchError extends IdempotencyError {
+  /** Record namespace. */
+  readonly namespace: string;
+  /** SHA-256 hash of the key (safe to log). */
+  readonly keyHash: string;
+
+  constructor(namespace: string, keyHash: string) {
+    super(
+      IdempotencyErrorCode.PayloadMismatch,
+      `${namespace}: this idempotency key (hash ${keyHash}) was already used with a different payload; ` +
+        'send a new idempotency key for a different request.',
+    );
+    this.namespace = namespace;
+    this.keyHash = keyHash;
+  }
+}
+
+/**
+ * The store (Redis, memory) failed or timed out. When this is thrown from a claim, the method
+ * did not run. The store's own error is the `cause`.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyStoreError) return { statusCode: 503 }; }
+ * ```
+ */
+export class IdempotencyStoreError extends IdempotencyError {
+  constructor(message: string, options?: { cause?: unknown }, code: IdempotencyErrorCode = IdempotencyErrorCode.Store) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A stored record cannot be read: not written by this library, truncated, or of another Redis
+ * type. The method does not run; delete the key (see the README) to recover.
+ *
+ * @example
+ * ```ts
+ * await expect(handler.charge(event)).rejects.toThrow(IdempotencyCorruptRecordError);
+ * ```
+ */
+export class IdempotencyCorruptRecordError extends IdempotencyStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, IdempotencyErrorCode.CorruptRecord);
+  }
+}
+
+/**
+ * The method's result cannot be stored: the serializer rejected it (a `BigInt`, a cycle) or it is
+ * larger than `maxResultBytes`. The method has run; its claim is kept until the lease ends so that a
+ * retry does not silently repeat the side effect.
+ *
+ * @example
+ * ```ts
+ * await expect(handler.returnsBigInt(event)).rejects.toThrow(IdempotencyResultError);
+ * ```
+ */
+export class IdempotencyResultError extends IdempotencyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(IdempotencyErrorCode.Result, message, options);
+  }
+}
+
+/**
+ * The method ran and succeeded, but its result could not be recorded (the store failed during the
+ * completion write). The side effect has happened: do not blindly retry. The record stays
+ * `IN_PROGRESS` until its lease ends; the result is available as `result`.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyCompletionError) return err.result; }
+ * ```
+ */
+export class IdempotencyCompletionError extends IdempotencyStoreError {
+  /** What the method returned. */
+  readonly result: unknown;
+
+  constructor(message: string, result: unknown, options?: { cause?: unknown }) {
+    super(message, options, IdempotencyErrorCode.Completion);
+    this.result = result;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * lambda-idempotency: make class-style AWS Lambda handlers idempotent with one decorator.
+ * Named exports only; optional integrations live behind subpath exports.
+ */
+export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './Idempotent';
+export { makeIdempotent } from './makeIdempotent';
+export {
+  configureIdempotency,
+  resetIdempotencyConfig,
+  OnStoreError,
+  type IdempotencyDefaults,
+  type IdempotencyOptions,
+  type StoreOption,
+} from './options';
+export type { LambdaContextLike } from './engine';
+export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';
+export { Decision, type DecisionLog, type IdempotencyLogger } from './log';
+export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './record';
+export {
+  IdempotencyError,
+  IdempotencyErrorCode,
+  IdempotencyConfigError,
+  IdempotencyKeyError,
+  IdempotencyInProgressError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyStoreError,
+  IdempotencyCorruptRecordError,
+  IdempotencyResultError,
+  IdempotencyCompletionError,
+} from './errors';
+export { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './stores/IdempotencyStore';
+export { MemoryStore, type MemoryStoreOptions } from './stores/MemoryStore';
+export { RedisStore, lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/RedisStore';

@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { IdempotencyConfigError, IdempotencyKeyError } from './errors';
+
+/**
+ * Where the idempotency key (or the validated part) comes from: a dot path into the event
+ * (`'body.orderId'`, `'headers.idempotency-key'`, `'Records.0.messageId'`), several paths whose
+ * values are combined, or a function of the event.
+ *
+ * @example
+ * ```ts
+ * const byOrder: KeySelector = 'body.orderId';
+ * const byCustomerAndOrder: KeySelector = ['body.customerId', 'body.orderId'];
+ * const custom: KeySelector<{ id: string }> = (event) => event.id;
+ * ```
+ */
+export type KeySelector<TEvent = unknown> = string | readonly string[] | KeyFunction<TEvent>;
+
+/**
+ * A function of the event returning the key value. Its parameter is checked bivariantly, so a
+ * function typed for your event, `(event: APIGatewayProxyEventV2) => ...`, is accepted.
+ *
+ * @example
+ * ```ts
+ * const key: KeyFunction = (event: { detail: { id: string } }) => event.detail.id;
+ * ```
+ */
+export type KeyFunction<TEvent = unknown> = { bivarianceHack(event: TEvent): unknown }['bivarianceHack'];
+
+/** A selector parsed once, at configuration time. */
+export type CompiledSelector =
+  | { readonly kind: 'event' }
+  | { readonly kind: 'paths'; readonly paths: readonly (readonly string[])[]; readonly single: boolean }
+  | { readonly kind: 'function'; readonly fn: KeyFunction };
+
+/** Marks a value the selector did not find. */
+export const MISSING: unique symbol = Symbol('lambda-idempotency.missing');
+
+const HEADER_CONTAINERS = new Set(['headers', 'multivalueheaders']);
+
+/**
+ * Parses a selector once (at decoration time), so a call only walks the event.
+ *
+ * @example
+ * ```ts
+ * compileSelector('body.orderId'); // { kind: 'paths', paths: [['body', 'orderId']], single: true }
+ * ```
+ */
+export function compileSelector(selector: KeySelector | undefined, option = 'key'): CompiledSelector {
+  if (selector === undefined) return { kind: 'event' };
+  if (typeof selector === 'function') return { kind: 'function', fn: selector };
+  const list = typeof selector === 'string' ? [selector] : selector;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new IdempotencyConfigError(`Expected \`${option}\` to be a dot path, a non-empty array of dot paths or a function, got ${describe(selector)}`);
+  }
+  const paths = list.map((path: unknown) => {
+    if (typeof path !== 'string' || path === '' || path.split('.').some((s) => s === '')) {
+      throw new IdempotencyConfigError(`Expected every path in \`${option}\` to be a dot path like 'body.orderId', got ${describe(path)}`);
+    }
+    return path.split('.');
+  });
+  return { kind: 'paths', paths, single: typeof selector === 'string' };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'an empty array';
+  return value === null ? 'null' : typeof value;
+}
+
+/**
+ * Reads the selected value out of an event. Returns {@link MISSING} when a path finds nothing
+ * (or finds `null` or an empty string); with several paths, when any of them does, since a
+ * partial key would make different requests collide.
+ *
+ * A string that the path goes into is parsed as JSON once per call (API Gateway's `body`, base64
+ * decoded first when `isBase64Encoded`); header names match case-insensitively.
+ *
+ * @example
+ * ```ts
+ * select({ body: '{"orderId":"o-1"}' }, compileSelector('body.orderId'), new Map()); // 'o-1'
+ * ```
+ */
+export function select(event: unknown, selector: CompiledSelector, parsed: Map<string, unknown>): unknown {
+  switch (selector.kind) {
+    case 'event':
+      return isAbsent(event) ? MISSING : event;
+    case 'function': {
+      let value: unknown;
+      try {
+        value = selector.fn(event);
+      } catch (err) {
+        throw new IdempotencyKeyError('The key function threw while deriving the idempotency key; fix the function or the event shape.', { cause: err });
+      }
+      return isAbsent(value) ? MISSING : value;
+    }
+    case 'paths': {
+      if (selector.single) return walk(event, selector.paths[0] as readonly string[], parsed);
+      const values: unknown[] = [];
+      for (const path of selector.paths) {
+        const value = walk(event, path, parsed);
+        if (value === MISSING) return MISSING;
+        values.push(value);
+      }
+      return values;
+    }
+  }
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+function walk(event: unknown, path: readonly string[], parsed: Map<string, unknown>): unknown {
+  let current: unknown = event;
+  let parent: unknown = undefined;
+  let parentKey = '';
+  for (const segment of path) {
+    if (typeof current === 'string') {
+      current = parseJson(current, parent, parentKey, parsed);
+      if (current === MISSING) return MISSING;
+    }
+    if (current === null || typeof current !== 'object') return MISSING;
+    let next: unknown = Object.prototype.hasOwnProperty.call(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
+    if (next === undefined && HEADER_CONTAINERS.has(parentKey.toLowerCase())) next = findHeader(current as Record<string, unknown>, segment);
+    parent = current;
+    parentKey = segment;
+    current = next;
+  }
+  return isAbsent(current) ? MISSING : current;
+}
+
+function findHeader(headers: Record<string, unknown>, name: string): unknown {
+  const wanted = name.toLowerCase();
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === wanted) return headers[key];
+  return undefined;
+}
+
+function parseJson(text: string, parent: unknown, parentKey: string, parsed: Map<string, unknown>): unknown {
+  const cacheKey = parentKey + '\u0000' + text;
+  if (parsed.has(cacheKey)) return parsed.get(cacheKey);
+  let value: unknown = MISSING;
+  try {
+    const base64 = parentKey === 'body' && (parent as { isBase64Encoded?: unknown } | undefined)?.isBase64Encoded === true;
+    value = JSON.parse(base64 ? Buffer.from(text, 'base64').toString('utf8') : text);
+  } catch {
+    // Not JSON: the path cannot go into it.
+  }
+  parsed.set(cacheKey, value);
+  return value;
+}
+
+/**
+ * Canonical JSON: object keys sorted recursively, arrays in order, `toJSON` honoured, `undefined`
+ * members dropped as JSON does. `{a:1,b:2}` and `{b:2,a:1}` give the same text.
+ * Throws {@link IdempotencyKeyError} for what JSON cannot hold faithfully (cycles, `BigInt`).
+ *
+ * @example
+ * ```ts
+ * canonicalJson({ b: 2, a: [1, { d: 1, c: 2 }] }); // '{"a":[1,{"c":2,"d":1}],"b":2}'
+ * ```
+ */
+export function canonicalJson(value: unknown): string {
+  try {
+    return write(value, new Set()) ?? 'null';
+  } catch (err) {
+    if (err instanceof IdempotencyKeyError) throw err;
+    if (err instanceof RangeError) {
+      throw new IdempotencyKeyError('The idempotency key value is nested too deeply to hash; select a smaller part of the event with `key`.', { cause: err });
+    }
+    throw new IdempotencyKeyError('The idempotency key value cannot be serialized; select a plain JSON part of the event with `key`.', { cause: err });
+  }
+}
+
+function write(value: unknown, ancestors: Set<object>): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new IdempotencyKeyError('The idempotency key value holds a BigInt, which has no JSON form; convert it to a string in a key function.');
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (value === null) return 'null';
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return write(toJSON.call(value), ancestors);
+  const obj = value as object;
+  if (ancestors.has(obj)) {
+    throw new IdempotencyKeyError('The idempotency key value contains a cycle; select an acyclic part of the event with `key`.');
+  }
+  ancestors.add(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = '[';
+    for (let i = 0; i < obj.length; i++) out += (i > 0 ? ',' : '') + (write(obj[i], ancestors) ?? 'null');
+    out += ']';
+  } else {
+    out = '{';
+    let first = true;
+    for (const k of Object.keys(obj).sort()) {
+      const member = write((obj as Record<string, unknown>)[k], ancestors);
+      if (member === undefined) continue;
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + member;
+      first = false;
+    }
+    out += '}';
+  }
+  ancestors.delete(obj);
+  return out;
+}
+
+/**
+ * SHA-256 (hex) of the canonical JSON of a value: the key hash and the validation hash.
+ *
+ * @example
+ * ```ts
+ * hashValue({ a: 1, b: 2 }) === hashValue({ b: 2, a: 1 }); // true
+ * ```
+ */
+export function hashValue(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}

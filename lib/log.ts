@@ -1,0 +1,120 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * The decisions the library logs, one structured line each.
+ *
+ * @example
+ * ```ts
+ * onDecision: (d) => { if (d.decision === Decision.Hit) hits++; }
+ * ```
+ */
+export const Decision = {
+  /** A completed record was found; the stored result was replayed without running the method. */
+  Hit: 'hit',
+  /** No record: the method ran and its result was stored. */
+  Miss: 'miss',
+  /** Another invocation holds a live claim. */
+  InProgress: 'in_progress',
+  /** An expired claim was taken over; the method runs again. */
+  LeaseTakeover: 'lease_takeover',
+  /** Same key, different validated payload. */
+  PayloadMismatch: 'payload_mismatch',
+  /** The method threw; the claim was released so a retry can run. */
+  Released: 'released',
+  /** The store failed or timed out. */
+  StoreError: 'store_error',
+  /** No key was found in the event; the method ran without idempotency. */
+  KeyMissing: 'key_missing',
+  /** The claim was lost (lease ended and taken over) before the result could be recorded. */
+  LeaseLost: 'lease_lost',
+  /** The store failed and `onStoreError: 'continue'` ran the method unprotected. */
+  FailOpen: 'fail_open',
+} as const;
+
+/** Union of the values of {@link Decision}. */
+export type Decision = (typeof Decision)[keyof typeof Decision];
+
+/**
+ * The structured fields of a decision line. Never holds a raw key value, the event, a result or a
+ * credential: only the namespace and the SHA-256 key hash.
+ *
+ * @example
+ * ```ts
+ * const line: DecisionLog = { decision: 'hit', namespace: 'Payments.charge', keyHash: 'ab12…', durationMs: 0.4 };
+ * ```
+ */
+// A type alias, not an interface: Powertools' `LogAttributes` needs an implicit index signature.
+export type DecisionLog = {
+  readonly decision: Decision;
+  readonly namespace: string;
+  readonly keyHash?: string;
+  readonly durationMs: number;
+  /** Error name and message, on failure decisions. */
+  readonly error?: { readonly name: string; readonly code?: string; readonly message: string };
+};
+
+/**
+ * What the library needs of a logger: Powertools' `Logger` fits, and so does anything with these
+ * methods (pino, console wrappers).
+ *
+ * @example
+ * ```ts
+ * configureIdempotency({ logger: new Logger({ serviceName: 'payments' }) });
+ * ```
+ */
+export interface IdempotencyLogger {
+  info(message: string, attributes: DecisionLog): void;
+  warn(message: string, attributes: DecisionLog): void;
+  error(message: string, attributes: DecisionLog): void;
+}
+
+const LEVEL: Record<Decision, 'info' | 'warn' | 'error'> = {
+  hit: 'info',
+  miss: 'info',
+  in_progress: 'info',
+  lease_takeover: 'warn',
+  released: 'info',
+  payload_mismatch: 'warn',
+  key_missing: 'warn',
+  fail_open: 'warn',
+  store_error: 'error',
+  lease_lost: 'error',
+};
+
+const MESSAGE: Record<Decision, string> = {
+  hit: 'idempotency hit: replayed the stored result',
+  miss: 'idempotency miss: ran the method and stored its result',
+  in_progress: 'idempotency in progress: another invocation holds the claim',
+  lease_takeover: 'idempotency lease takeover: the previous claim expired unfinished',
+  released: 'idempotency released: the method threw, the claim was released for a retry',
+  payload_mismatch: 'idempotency payload mismatch: the key was used with a different payload',
+  key_missing: 'idempotency key missing: ran the method without idempotency',
+  fail_open: 'idempotency store unavailable: ran the method UNPROTECTED (onStoreError: continue)',
+  store_error: 'idempotency store error',
+  lease_lost: 'idempotency lease lost: the claim was taken over before the result was recorded',
+};
+
+let defaultLogger: Logger | undefined;
+
+/**
+ * The logger used when none is configured: a Powertools `Logger` (log level from
+ * `POWERTOOLS_LOG_LEVEL`, service from `POWERTOOLS_SERVICE_NAME`), created on first use.
+ */
+export function getDefaultLogger(): IdempotencyLogger {
+  defaultLogger ??= new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'lambda-idempotency' });
+  return defaultLogger;
+}
+
+/** Writes one decision line at the decision's level. */
+export function logDecision(logger: IdempotencyLogger, line: DecisionLog): void {
+  logger[LEVEL[line.decision]](MESSAGE[line.decision], line);
+}
+
+/** The safe summary of an error for a log line: its name, code and message, nothing else. */
+export function errorSummary(err: unknown): DecisionLog['error'] {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: typeof err, message: String(err) };
+}

@@ -1,0 +1,62 @@
+import { createExecutor, type EngineBinding } from './engine';
+import { IdempotencyConfigError } from './errors';
+import { compileSelector } from './key';
+import { validateOptions, type IdempotencyOptions } from './options';
+
+/**
+ * Checks options once, when a function is wrapped or a decorator is applied, so mistakes fail at
+ * start-up. Returns the options for chaining.
+ */
+export function checkOptions(options: IdempotencyOptions, where: string): IdempotencyOptions {
+  validateOptions(options, where);
+  if (options.key !== undefined) compileSelector(options.key, 'key');
+  if (options.validate !== undefined) compileSelector(options.validate, 'validate');
+  return options;
+}
+
+/**
+ * Wraps `fn` with the engine. Shared by `makeIdempotent` and the decorators: the wrapper is built
+ * once, keeps `this`, and keeps the function's name.
+ */
+export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
+  fn: (this: TThis, ...args: TArgs) => TResult | Promise<TResult>,
+  options: IdempotencyOptions,
+  binding: EngineBinding,
+): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
+  const execute = createExecutor(fn as (this: unknown, ...args: TArgs) => TResult | Promise<TResult>, options, binding);
+  const wrapped = function (this: TThis, ...args: TArgs): Promise<Awaited<TResult>> {
+    return execute(this, args);
+  };
+  Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
+  return wrapped;
+}
+
+/**
+ * Makes any async function idempotent, without decorators. `this` is passed through, so it also
+ * wraps methods. The record namespace is `options.name`, else the function's name.
+ *
+ * @example
+ * ```ts
+ * import { makeIdempotent, RedisStore } from 'lambda-idempotency';
+ *
+ * const store = new RedisStore(process.env.REDIS_URL!);
+ * export const handler = makeIdempotent(
+ *   async function chargeOrder(event: { orderId: string; amount: number }) {
+ *     return payments.charge(event.orderId, event.amount);
+ *   },
+ *   { key: 'orderId', store },
+ * );
+ * ```
+ */
+export function makeIdempotent<TThis, TArgs extends unknown[], TResult>(
+  fn: (this: TThis, ...args: TArgs) => TResult | Promise<TResult>,
+  options: IdempotencyOptions = {},
+): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
+  if (typeof fn !== 'function') throw new IdempotencyConfigError(`Expected a function to make idempotent, got ${typeof fn}`);
+  checkOptions(options, 'makeIdempotent');
+  const name = options.name ?? fn.name;
+  if (name === '') {
+    throw new IdempotencyConfigError('makeIdempotent needs a record namespace: name the function (`async function chargeOrder() {}`) or pass `name`.');
+  }
+  return wrapFunction(fn, options, { defaultName: () => name, classDefaults: () => undefined });
+}

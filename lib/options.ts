@@ -1,0 +1,242 @@
+import { IdempotencyConfigError } from './errors';
+import type { KeySelector } from './key';
+import type { IdempotencyLogger } from './log';
+import type { IdempotencyStore } from './stores/IdempotencyStore';
+
+/**
+ * A store, or a function returning the store from the instance the method is called on, so a
+ * store injected into a class (NestJS, tsyringe) is used. Its parameter is checked bivariantly, so
+ * `(self: PaymentsHandler) => self.store` is accepted.
+ *
+ * @example
+ * ```ts
+ * const store: StoreOption = (self: PaymentsHandler) => self.idempotencyStore;
+ * ```
+ */
+export type StoreOption = IdempotencyStore | { bivarianceHack(self: unknown): IdempotencyStore }['bivarianceHack'];
+
+/**
+ * What to do when the store fails (outage, timeout) before the method ran.
+ *
+ * @example
+ * ```ts
+ * configureIdempotency({ onStoreError: OnStoreError.Continue });
+ * ```
+ */
+export const OnStoreError = {
+  /** Throw `IdempotencyStoreError`; the method does not run (fail closed). */
+  Fail: 'fail',
+  /** Run the method without protection and log a warning-level alarm line (fail open). */
+  Continue: 'continue',
+} as const;
+
+/** Union of the values of {@link OnStoreError}. */
+export type OnStoreError = (typeof OnStoreError)[keyof typeof OnStoreError];
+
+/**
+ * Options that may be set process-wide (`configureIdempotency`), per class (`@IdempotentClass`) or
+ * per method (`@Idempotent` / `makeIdempotent`). The most specific wins: method > class > process.
+ *
+ * @example
+ * ```ts
+ * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
+ * ```
+ */
+export interface IdempotencyDefaults {
+  /**
+   * Where records live.
+   * @default none: configure one, or calls fail with `IdempotencyConfigError`
+   */
+  readonly store?: StoreOption;
+  /**
+   * Logger for the decision lines (Powertools `Logger` or compatible).
+   * @default a Powertools `Logger` with service `POWERTOOLS_SERVICE_NAME` or `lambda-idempotency`
+   */
+  readonly logger?: IdempotencyLogger;
+  /**
+   * Which part of the event is the idempotency key.
+   * @default the whole event
+   */
+  readonly key?: KeySelector;
+  /**
+   * Which part of the event must match on a repeat (e.g. `'body'`); a repeat with the same key and
+   * a different part throws `IdempotencyPayloadMismatchError`.
+   * @default no validation
+   */
+  readonly validate?: KeySelector;
+  /**
+   * How long a completed record is replayed, in seconds.
+   * @default 3600
+   */
+  readonly ttlSeconds?: number;
+  /**
+   * How long a claim stays exclusive while the method runs, in seconds; after it ends a retry may
+   * take the claim over. In Lambda it never outlives the invocation (`getRemainingTimeInMillis()`).
+   * @default the Lambda context's remaining time when one is passed, else 60
+   */
+  readonly leaseSeconds?: number;
+  /**
+   * Throw `IdempotencyKeyError` (before running anything) when the key is missing from the event,
+   * instead of logging a warning and running without idempotency.
+   * @default false
+   */
+  readonly requireKey?: boolean;
+  /**
+   * First segment of every record key: `<prefix>:<namespace>:<hash>`.
+   * @default 'idempotency'
+   */
+  readonly prefix?: string;
+  /**
+   * What to do when the store fails before the method ran.
+   * @default 'fail'
+   */
+  readonly onStoreError?: OnStoreError;
+  /**
+   * Largest serialized result stored, in bytes; a larger one throws `IdempotencyResultError`.
+   * @default 6291456 (6 MiB, the Lambda synchronous response limit)
+   */
+  readonly maxResultBytes?: number;
+  /**
+   * Position of the event among the method's arguments.
+   * @default 0
+   */
+  readonly eventArgIndex?: number;
+}
+
+/**
+ * Options of one idempotent method or function: every default, plus its record namespace.
+ *
+ * @example
+ * ```ts
+ * @Idempotent({ key: 'headers.idempotency-key', validate: 'body', ttlSeconds: 86_400 })
+ * ```
+ */
+export interface IdempotencyOptions extends IdempotencyDefaults {
+  /**
+   * The record namespace: two methods given the same event never share a record.
+   * @default `ClassName.methodName` for decorated methods, the function's name for `makeIdempotent`
+   */
+  readonly name?: string;
+}
+
+/** The built-in defaults, lowest precedence. */
+export const DEFAULTS = {
+  ttlSeconds: 3600,
+  requireKey: false,
+  prefix: 'idempotency',
+  onStoreError: OnStoreError.Fail,
+  maxResultBytes: 6 * 1024 * 1024,
+  eventArgIndex: 0,
+  noContextLeaseSeconds: 60,
+} as const;
+
+const KNOWN = new Set<string>([
+  'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
+  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'name',
+]);
+
+function fail(message: string): never {
+  throw new IdempotencyConfigError(message);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+function positiveInteger(options: Record<string, unknown>, name: string): void {
+  const v = options[name];
+  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) {
+    fail(`Expected \`${name}\` to be a positive integer, got ${show(v)}`);
+  }
+}
+
+/**
+ * Checks options up front, so a typo fails at start-up with the fix in the message rather than on
+ * the first request. Used by every entry point; selectors are checked when compiled.
+ *
+ * @example
+ * ```ts
+ * validateOptions({ ttlSeconds: -1 }, 'configureIdempotency'); // throws: Expected `ttlSeconds` to be a positive integer, got -1
+ * ```
+ */
+export function validateOptions(options: unknown, where: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    fail(`Expected the options of ${where} to be an object, got ${show(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const name of Object.keys(o)) {
+    if (!KNOWN.has(name)) fail(`Unknown option \`${name}\` in ${where}; known options: ${[...KNOWN].join(', ')}.`);
+  }
+  positiveInteger(o, 'ttlSeconds');
+  positiveInteger(o, 'leaseSeconds');
+  positiveInteger(o, 'maxResultBytes');
+  if (o.eventArgIndex !== undefined && (!Number.isSafeInteger(o.eventArgIndex) || (o.eventArgIndex as number) < 0)) {
+    fail(`Expected \`eventArgIndex\` to be a non-negative integer, got ${show(o.eventArgIndex)}`);
+  }
+  for (const name of ['prefix', 'name']) {
+    const v = o[name];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) fail(`Expected \`${name}\` to be a non-empty string, got ${show(v)}`);
+  }
+  if (o.requireKey !== undefined && typeof o.requireKey !== 'boolean') fail(`Expected \`requireKey\` to be a boolean, got ${show(o.requireKey)}`);
+  if (o.onStoreError !== undefined && o.onStoreError !== 'fail' && o.onStoreError !== 'continue') {
+    fail(`Expected \`onStoreError\` to be 'fail' or 'continue', got ${show(o.onStoreError)}`);
+  }
+  const store = o.store;
+  if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
+    fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
+  }
+  const logger = o.logger as Record<string, unknown> | undefined;
+  if (logger !== undefined && (logger === null || ['info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function'))) {
+    fail(`Expected \`logger\` to have info, warn and error methods (a Powertools Logger), got ${show(logger)}`);
+  }
+}
+
+/** Is this value shaped like an {@link IdempotencyStore}? */
+export function isStore(value: unknown): value is IdempotencyStore {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'].every((m) => typeof v[m] === 'function');
+}
+
+let processDefaults: IdempotencyDefaults = {};
+let processVersion = 0;
+
+/**
+ * Sets process-wide defaults: the store, the logger and any option. Options given later (class,
+ * method) override these. Calling it again merges into the previous configuration and applies to
+ * every wrapped function from its next call on (there is no first-config-wins state).
+ *
+ * @example
+ * ```ts
+ * import 'reflect-metadata';
+ * import { configureIdempotency, RedisStore } from 'lambda-idempotency';
+ * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
+ * ```
+ */
+export function configureIdempotency(defaults: IdempotencyDefaults): void {
+  validateOptions(defaults, 'configureIdempotency');
+  if ('name' in defaults) fail('`name` is per method; it cannot be a process-wide default.');
+  processDefaults = { ...processDefaults, ...defaults };
+  processVersion++;
+}
+
+/**
+ * Clears what `configureIdempotency` set (for tests).
+ *
+ * @example
+ * ```ts
+ * afterEach(() => resetIdempotencyConfig());
+ * ```
+ */
+export function resetIdempotencyConfig(): void {
+  processDefaults = {};
+  processVersion++;
+}
+
+/** The process-wide defaults and their version (bumped on every change, so callers can cache). */
+export function getProcessDefaults(): { readonly defaults: IdempotencyDefaults; readonly version: number } {
+  return { defaults: processDefaults, version: processVersion };
+}

@@ -1,0 +1,134 @@
+/**
+ * The record a store keeps per idempotency key, and its compact string encoding.
+ *
+ * The encoding puts the small fields the claim script decides on first, so that Redis never has to
+ * decode the stored result (it may be megabytes) to answer a claim:
+ *
+ *   IN_PROGRESS  `P|<token>|<leaseExpiresAtMs>|<validationHash>`
+ *   COMPLETED    `C|<validationHash>|<tag><payload>`   tag `v`: payload follows; `u`: result was undefined
+ */
+
+/**
+ * Record statuses.
+ *
+ * @example
+ * ```ts
+ * if (record?.status === RecordStatus.Completed) console.log('already done');
+ * ```
+ */
+export const RecordStatus = {
+  InProgress: 'IN_PROGRESS',
+  Completed: 'COMPLETED',
+} as const;
+
+/** Union of the values of {@link RecordStatus}. */
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+/**
+ * A claim held by a running invocation.
+ *
+ * @example
+ * ```ts
+ * const r: InProgressRecord = { status: 'IN_PROGRESS', token: 't1', leaseExpiresAtMs: Date.now() + 60_000 };
+ * ```
+ */
+export interface InProgressRecord {
+  readonly status: typeof RecordStatus.InProgress;
+  /** Owner token: only its holder may complete or release the record. */
+  readonly token: string;
+  /** Epoch milliseconds (store clock) after which another caller may take the claim over. */
+  readonly leaseExpiresAtMs: number;
+  /** Hash of the validated part of the event, when `validate` is set. */
+  readonly validationHash?: string;
+}
+
+/**
+ * A finished invocation's stored result.
+ *
+ * @example
+ * ```ts
+ * const r: CompletedRecord = { status: 'COMPLETED', payload: '{"ok":true}' };
+ * ```
+ */
+export interface CompletedRecord {
+  readonly status: typeof RecordStatus.Completed;
+  /** Hash of the validated part of the event, when `validate` is set. */
+  readonly validationHash?: string;
+  /** The serialized result; `undefined` when the method returned `undefined`. */
+  readonly payload?: string;
+}
+
+/**
+ * Either kind of record.
+ *
+ * @example
+ * ```ts
+ * const record: IdempotencyRecord | undefined = await store.get(key);
+ * ```
+ */
+export type IdempotencyRecord = InProgressRecord | CompletedRecord;
+
+const SEP = '|';
+
+/**
+ * Encodes a record in the compact string form used by `RedisStore`.
+ *
+ * @example
+ * ```ts
+ * encodeRecord({ status: 'COMPLETED', payload: '1' }); // 'C||v1'
+ * ```
+ */
+export function encodeRecord(record: IdempotencyRecord): string {
+  if (record.status === RecordStatus.InProgress) {
+    return `P${SEP}${record.token}${SEP}${record.leaseExpiresAtMs}${SEP}${record.validationHash ?? ''}`;
+  }
+  return encodeCompleted(record.validationHash, record.payload);
+}
+
+/**
+ * Encodes a completed record from its parts, without building an object first.
+ *
+ * @example
+ * ```ts
+ * encodeCompleted(undefined, '{"ok":true}'); // 'C||v{"ok":true}'
+ * ```
+ */
+export function encodeCompleted(validationHash: string | undefined, payload: string | undefined): string {
+  return `C${SEP}${validationHash ?? ''}${SEP}${payload === undefined ? 'u' : `v${payload}`}`;
+}
+
+/**
+ * Decodes the compact string form; returns `undefined` for anything this library did not write.
+ *
+ * @example
+ * ```ts
+ * decodeRecord('C||v1'); // { status: 'COMPLETED', payload: '1' }
+ * decodeRecord('garbage'); // undefined
+ * ```
+ */
+export function decodeRecord(raw: string): IdempotencyRecord | undefined {
+  const kind = raw.charCodeAt(0);
+  if (raw.charCodeAt(1) !== 124 /* | */) return undefined;
+  if (kind === 67 /* C */) {
+    const end = raw.indexOf(SEP, 2);
+    if (end < 0 || end + 1 >= raw.length) return undefined;
+    const tag = raw.charCodeAt(end + 1);
+    const validationHash = end > 2 ? raw.slice(2, end) : undefined;
+    if (tag === 117 /* u */ && end + 2 === raw.length) return { status: RecordStatus.Completed, validationHash };
+    if (tag !== 118 /* v */) return undefined;
+    return { status: RecordStatus.Completed, validationHash, payload: raw.slice(end + 2) };
+  }
+  if (kind === 80 /* P */) {
+    const parts = raw.split(SEP);
+    if (parts.length !== 4 || parts[1] === '') return undefined;
+    const leaseExpiresAtMs = Number(parts[2]);
+    if (!Number.isSafeInteger(leaseExpiresAtMs)) return undefined;
+    return {
+      status: RecordStatus.InProgress,
+      token: parts[1] as string,
+      leaseExpiresAtMs,
+      validationHash: parts[3] === '' ? undefined : parts[3],
+    };
+  }
+  return undefined;
+}

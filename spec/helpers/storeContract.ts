@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { ClaimOutcome, RecordStatus, type CompletedRecord, type IdempotencyStore } from '../../lib';
+import { sleep } from './lambda';
+
+/** How a contract run gets its store and key namespace. */
+export interface StoreUnderTest {
+  readonly store: IdempotencyStore;
+  /** Unique key prefix for this run, so a shared server (REDIS_URL) is never flushed. */
+  readonly prefix: string;
+}
+
+/**
+ * The behaviour every {@link IdempotencyStore} must have. Each store's spec calls this once per
+ * backend; times are short leases (ms), never asserted as durations.
+ */
+export function describeStoreContract(name: string, setup: () => Promise<StoreUnderTest>, teardown: () => Promise<void>): void {
+  describe(`${name} (store contract)`, () => {
+    let store: IdempotencyStore;
+    let prefix: string;
+    const key = (): string => `${prefix}:${randomUUID()}`;
+    const claim = (k: string, token: string, leaseMs = 5_000, validationHash?: string) =>
+      store.claim(k, { token, leaseMs, ttlMs: 60_000, validationHash });
+
+    beforeAll(async () => {
+      ({ store, prefix } = await setup());
+    });
+    afterAll(teardown);
+
+    it('claims an absent key with a lease that ends leaseMs from now', async () => {
+      const before = Date.now();
+      const result = await claim(key(), 'tok-a', 5_000);
+      expect(result.outcome).toBe(ClaimOutcome.Claimed);
+      if (result.outcome === ClaimOutcome.Existing) return;
+      // Redis uses its own clock; loopback servers share ours to well within a second.
+      expect(result.leaseExpiresAtMs).toBeGreaterThanOrEqual(before + 5_000 - 1_000);
+      expect(result.leaseExpiresAtMs).toBeLessThanOrEqual(Date.now() + 5_000 + 1_000);
+    });
+
+    it('returns the live claim, with its owner and validation hash, to a second caller', async () => {
+      const k = key();
+      await claim(k, 'tok-a', 5_000, 'vh-1');
+      const second = await claim(k, 'tok-b', 5_000, 'vh-2');
+      expect(second).toMatchObject({
+        outcome: ClaimOutcome.Existing,
+        record: { status: RecordStatus.InProgress, token: 'tok-a', validationHash: 'vh-1' },
+      });
+      if (second.outcome !== ClaimOutcome.Existing || second.record.status !== RecordStatus.InProgress) return;
+      expect(second.record.leaseExpiresAtMs - second.nowMs).toBeGreaterThan(3_000);
+    });
+
+    it('completes only for the owner token and then replays the payload', async () => {
+      const k = key();
+      await claim(k, 'tok-a');
+      await expect(store.complete(k, 'tok-intruder', '{"x":1}', undefined, 60_000)).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.InProgress, token: 'tok-a' });
+      await expect(store.complete(k, 'tok-a', '{"ok":true}', 'vh', 60_000)).resolves.toBe(true);
+      await expect(claim(k, 'tok-c')).resolves.toMatchObject({
+        outcome: ClaimOutcome.Existing,
+        record: { status: RecordStatus.Completed, payload: '{"ok":true}', validationHash: 'vh' },
+      });
+      await expect(store.complete(k, 'tok-a', '{"again":1}', undefined, 60_000)).resolves.toBe(false);
+    });
+
+    it('stores an undefined payload as undefined, distinct from an empty string', async () => {
+      const k1 = key();
+      const k2 = key();
+      await claim(k1, 't');
+      await claim(k2, 't');
+      await store.complete(k1, 't', undefined, undefined, 60_000);
+      await store.complete(k2, 't', '', undefined, 60_000);
+      const r1 = await store.get(k1);
+      const r2 = await store.get(k2);
+      expect(r1).toMatchObject({ status: RecordStatus.Completed });
+      expect((r1 as CompletedRecord).payload).toBeUndefined();
+      expect(r2).toMatchObject({ status: RecordStatus.Completed, payload: '' });
+    });
+
+    it('round-trips large, unicode and separator-laden payloads byte for byte', async () => {
+      const payloads = ['x'.repeat(1024 * 1024), '{"name":"Zoë 🚀 ☃","pipe":"a|b||c"}', '|||', 'P|fake|1|x'];
+      for (const payload of payloads) {
+        const k = key();
+        await claim(k, 'owner');
+        await store.complete(k, 'owner', payload, 'h', 60_000);
+        await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.Completed, payload });
+      }
+    });
+
+    it('releases only for the owner token', async () => {
+      const k = key();
+      await claim(k, 'tok-a');
+      await expect(store.release(k, 'tok-b')).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.InProgress });
+      await expect(store.release(k, 'tok-a')).resolves.toBe(true);
+      await expect(store.get(k)).resolves.toBeUndefined();
+      await expect(claim(k, 'tok-b')).resolves.toMatchObject({ outcome: ClaimOutcome.Claimed });
+    });
+
+    it('never releases or overwrites a completed record', async () => {
+      const k = key();
+      await claim(k, 'tok-a');
+      await store.complete(k, 'tok-a', '1', undefined, 60_000);
+      await expect(store.release(k, 'tok-a')).resolves.toBe(false);
+      await expect(store.renewLease(k, 'tok-a', 1_000)).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '1' });
+    });
+
+    it('lets exactly one of many concurrent callers take over an expired lease', async () => {
+      const k = key();
+      await claim(k, 'crashed', 50);
+      await sleep(120);
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => claim(k, `t${i}`, 5_000)));
+      expect(results.filter((r) => r.outcome === ClaimOutcome.TakenOver)).toHaveLength(1);
+      expect(results.filter((r) => r.outcome === ClaimOutcome.Existing)).toHaveLength(39);
+    });
+
+    it('fences a stale owner: after a takeover its completion and release are refused', async () => {
+      const k = key();
+      await claim(k, 'stale', 50);
+      await sleep(120);
+      await expect(claim(k, 'fresh')).resolves.toMatchObject({ outcome: ClaimOutcome.TakenOver });
+      await expect(store.complete(k, 'stale', '"stale"', undefined, 60_000)).resolves.toBe(false);
+      await expect(store.release(k, 'stale')).resolves.toBe(false);
+      await expect(store.complete(k, 'fresh', '"fresh"', undefined, 60_000)).resolves.toBe(true);
+      await expect(store.get(k)).resolves.toMatchObject({ payload: '"fresh"' });
+    });
+
+    it('lets an owner whose lease ran out complete while nobody took over', async () => {
+      const k = key();
+      await claim(k, 'slow', 50);
+      await sleep(120);
+      await expect(store.complete(k, 'slow', '"late"', undefined, 60_000)).resolves.toBe(true);
+    });
+
+    it('gives exactly one claim to 50 concurrent callers of one key', async () => {
+      const k = key();
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => claim(k, `c${i}`)));
+      expect(results.filter((r) => r.outcome === ClaimOutcome.Claimed)).toHaveLength(1);
+    });
+
+    it('renews the lease of the owner only', async () => {
+      const k = key();
+      await claim(k, 'owner', 100);
+      await expect(store.renewLease(k, 'other', 5_000)).resolves.toBe(false);
+      await expect(store.renewLease(k, 'owner', 5_000)).resolves.toBe(true);
+      await sleep(200);
+      await expect(claim(k, 'late')).resolves.toMatchObject({ outcome: ClaimOutcome.Existing, record: { token: 'owner' } });
+      await expect(store.complete(k, 'owner', '1', undefined, 60_000)).resolves.toBe(true);
+    });
+
+    it('keeps a renewed claim alive past the record TTL it was created with', async () => {
+      const k = key();
+      await store.claim(k, { token: 'owner', leaseMs: 100, ttlMs: 100 });
+      await store.renewLease(k, 'owner', 2_000);
+      await sleep(300);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.InProgress, token: 'owner' });
+    });
+
+    it('expires a completed record after its TTL', async () => {
+      const k = key();
+      await claim(k, 'a');
+      await store.complete(k, 'a', '1', undefined, 150);
+      await expect(store.get(k)).resolves.toBeDefined();
+      await sleep(300);
+      await expect(store.get(k)).resolves.toBeUndefined();
+      await expect(claim(k, 'b')).resolves.toMatchObject({ outcome: ClaimOutcome.Claimed });
+    });
+
+    it('deletes a record whatever its state and says whether one existed', async () => {
+      const k = key();
+      await claim(k, 'a');
+      await expect(store.delete(k)).resolves.toBe(true);
+      await expect(store.delete(k)).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toBeUndefined();
+    });
+  });
+}
