@@ -8,6 +8,7 @@ const common = {
 module.exports = {
   testTimeout: 60_000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/spec/helpers/summaryReporter.js'],
   projects: [
     {
       ...common,

@@ -45,11 +45,12 @@ export function Idempotent(keyOrOptions: KeySelector | IdempotencyOptions = {}):
   return function decorate(target: object, key: string | symbol | ClassMethodDecoratorContext, descriptor?: PropertyDescriptor) {
     assertReflectMetadata();
     if (typeof key === 'object') {
-      const owner = ownerFinder(target, key.name, key.static);
+      const owner = ownerFinder(() => wrapped, key.name, key.static);
       key.addInitializer(function (this: unknown) {
         defineMethodOptions(owner(this).prototype, key.name, options);
       });
-      return wrapFunction(target as AsyncMethod, options, bindingFor(owner, key.name));
+      const wrapped = wrapFunction(target as AsyncMethod, options, bindingFor(owner, key.name));
+      return wrapped;
     }
     const ctor = (typeof target === 'function' ? target : target.constructor) as Constructor;
     defineMethodOptions(target, key, options);
@@ -75,19 +76,22 @@ function bindingFor(owner: (self: unknown) => Constructor, method: string | symb
 
 /**
  * TC39 method decorators do not see their class. It is found once, from the first `this`: the
- * object on its prototype chain that defines the method (the class itself for static methods).
+ * object on its prototype chain that holds our wrapper (the class itself for static methods), or,
+ * when another decorator replaced the wrapper, the nearest one defining the method.
  */
-function ownerFinder(original: object, method: string | symbol, isStatic: boolean): (self: unknown) => Constructor {
+function ownerFinder(wrapper: () => unknown, method: string | symbol, isStatic: boolean): (self: unknown) => Constructor {
   let owner: Constructor | undefined;
+  const toClass = (o: object): Constructor => (isStatic ? o : (o as { constructor: Constructor }).constructor) as Constructor;
   return (self) => {
     if (owner !== undefined) return owner;
+    let nearest: object | undefined;
     for (let o = self; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
-      const own = Object.getOwnPropertyDescriptor(o, method)?.value;
-      if (own !== undefined && (own === original || own.name === (original as { name?: string }).name)) {
-        owner = (isStatic ? o : (o as { constructor: Constructor }).constructor) as Constructor;
-        return owner;
-      }
+      const own = Object.getOwnPropertyDescriptor(o, method);
+      if (own === undefined) continue;
+      if (own.value === wrapper()) return (owner = toClass(o as object));
+      nearest ??= o as object;
     }
+    if (nearest !== undefined) return (owner = toClass(nearest));
     throw new IdempotencyConfigError(
       `@Idempotent ${String(method)} was called without its instance as \`this\`; bind it (\`handler.${String(method)}.bind(handler)\`) or call it as a method.`,
     );

@@ -161,17 +161,31 @@ function parseJson(text: string, parent: unknown, parentKey: string, parsed: Map
  */
 export function canonicalJson(value: unknown): string {
   try {
-    return write(value, new Set()) ?? 'null';
+    return writeCanonical(value);
   } catch (err) {
     if (err instanceof IdempotencyKeyError) throw err;
-    if (err instanceof RangeError) {
-      throw new IdempotencyKeyError('The idempotency key value is nested too deeply to hash; select a smaller part of the event with `key`.', { cause: err });
-    }
     throw new IdempotencyKeyError('The idempotency key value cannot be serialized; select a plain JSON part of the event with `key`.', { cause: err });
   }
 }
 
-function write(value: unknown, ancestors: Set<object>): string | undefined {
+type Frame =
+  | { readonly array: readonly unknown[]; i: number }
+  | { readonly object: Record<string, unknown>; readonly keys: string[]; i: number; first: boolean };
+
+/** `toJSON` applied, as `JSON.stringify` does. */
+function resolveJson(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON(): unknown }).toJSON();
+  }
+  return value;
+}
+
+/** Members JSON drops from objects (and writes as null in arrays). */
+function isSkipped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+function writePrimitive(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -181,37 +195,73 @@ function write(value: unknown, ancestors: Set<object>): string | undefined {
       return value ? 'true' : 'false';
     case 'bigint':
       throw new IdempotencyKeyError('The idempotency key value holds a BigInt, which has no JSON form; convert it to a string in a key function.');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
+    default:
+      return value === null ? 'null' : undefined;
   }
-  if (value === null) return 'null';
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return write(toJSON.call(value), ancestors);
-  const obj = value as object;
-  if (ancestors.has(obj)) {
-    throw new IdempotencyKeyError('The idempotency key value contains a cycle; select an acyclic part of the event with `key`.');
-  }
-  ancestors.add(obj);
-  let out: string;
-  if (Array.isArray(obj)) {
-    out = '[';
-    for (let i = 0; i < obj.length; i++) out += (i > 0 ? ',' : '') + (write(obj[i], ancestors) ?? 'null');
-    out += ']';
-  } else {
-    out = '{';
-    let first = true;
-    for (const k of Object.keys(obj).sort()) {
-      const member = write((obj as Record<string, unknown>)[k], ancestors);
-      if (member === undefined) continue;
-      out += (first ? '' : ',') + JSON.stringify(k) + ':' + member;
-      first = false;
+}
+
+// Iterative, with an explicit stack: an event nested 100,000 levels deep hashes instead of
+// overflowing the call stack.
+function writeCanonical(root: unknown): string {
+  let next = resolveJson(root);
+  if (isSkipped(next)) return 'null';
+  const stack: Frame[] = [];
+  const ancestors = new Set<object>();
+  let out = '';
+  for (;;) {
+    const primitive = writePrimitive(next);
+    if (primitive !== undefined) {
+      out += primitive;
+    } else {
+      const obj = next as object;
+      if (ancestors.has(obj)) {
+        throw new IdempotencyKeyError('The idempotency key value contains a cycle; select an acyclic part of the event with `key`.');
+      }
+      ancestors.add(obj);
+      if (Array.isArray(obj)) {
+        out += '[';
+        stack.push({ array: obj, i: 0 });
+      } else {
+        out += '{';
+        stack.push({ object: obj as Record<string, unknown>, keys: Object.keys(obj).sort(), i: 0, first: true });
+      }
     }
-    out += '}';
+    // Close finished containers until one has a next member to write.
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return out;
+      if ('array' in top) {
+        if (top.i < top.array.length) {
+          if (top.i > 0) out += ',';
+          const member = resolveJson(top.array[top.i++]);
+          if (isSkipped(member)) {
+            out += 'null';
+            continue;
+          }
+          next = member;
+          break;
+        }
+        out += ']';
+        ancestors.delete(top.array);
+      } else {
+        let found = false;
+        while (top.i < top.keys.length) {
+          const k = top.keys[top.i++] as string;
+          const member = resolveJson(top.object[k]);
+          if (isSkipped(member)) continue;
+          out += (top.first ? '' : ',') + JSON.stringify(k) + ':';
+          top.first = false;
+          next = member;
+          found = true;
+          break;
+        }
+        if (found) break;
+        out += '}';
+        ancestors.delete(top.object);
+      }
+      stack.pop();
+    }
   }
-  ancestors.delete(obj);
-  return out;
 }
 
 /**

@@ -55,6 +55,8 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     lazyConnect: true,
     enableAutoPipelining: true,
+    // How long close() waits for a dead socket to end before destroying it (ioredis: 2 s).
+    disconnectTimeout: 200,
     ...options.redisOptions,
   };
 }
@@ -94,6 +96,9 @@ export class RedisStore implements IdempotencyStore {
         throw new IdempotencyConfigError('Expected a `redis://` or `rediss://` URL for RedisStore (the value given is not shown, as it may hold credentials).');
       }
       this.client = new Redis(client, lambdaRedisOptions(options));
+      // Connection errors reach callers through the failed command (as IdempotencyStoreError);
+      // without a listener ioredis would also print each one as an "Unhandled error event".
+      this.client.on('error', () => undefined);
       this.ownsClient = true;
     } else if (client !== null && typeof client === 'object' && typeof (client as Redis).evalsha === 'function') {
       this.client = client;
@@ -137,7 +142,11 @@ export class RedisStore implements IdempotencyStore {
 
   /** Closes the client if this store created it from a URL; a client you passed is left alone. */
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.quit().catch(() => this.client.disconnect());
+    if (!this.ownsClient) return;
+    // QUIT only on a live connection; on one that is down or reconnecting it would queue and keep
+    // the reconnect timer (and the process) alive.
+    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
+    this.client.disconnect();
   }
 
   private async run(lua: LuaScript, key: string, ...args: Array<string | number>): Promise<unknown> {

@@ -1,0 +1,223 @@
+import 'reflect-metadata';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import {
+  configureIdempotency,
+  getIdempotencyOptions,
+  Idempotent,
+  IdempotentClass,
+  IdempotencyConfigError,
+  MemoryStore,
+  resetIdempotencyConfig,
+  type IdempotencyStore,
+} from '../lib';
+import { httpEvent, lambdaContext } from './helpers/lambda';
+import { CaptureLogger } from './helpers/logger';
+
+/** A service injected into the handler class, as NestJS or tsyringe would. */
+class PaymentsService {
+  readonly charges: string[] = [];
+  readonly refunds: string[] = [];
+  async charge(orderId: string): Promise<{ chargeId: string }> {
+    this.charges.push(orderId);
+    return { chargeId: `ch_${this.charges.length}` };
+  }
+  async refund(orderId: string): Promise<{ refundId: string }> {
+    this.refunds.push(orderId);
+    return { refundId: `re_${this.refunds.length}` };
+  }
+}
+
+/** Another method decorator, to check stacking in both orders. */
+const calls: string[] = [];
+function Traced(label: string): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const inner = descriptor.value as (...args: unknown[]) => Promise<unknown>;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      calls.push(label);
+      return inner.apply(this, args);
+    };
+    return descriptor;
+  };
+}
+
+const body = (event: APIGatewayProxyEventV2): { orderId: string } => JSON.parse(event.body ?? '{}') as { orderId: string };
+
+class PaymentsHandler {
+  constructor(private readonly payments: PaymentsService) {}
+
+  @Idempotent('body.orderId')
+  async charge(event: APIGatewayProxyEventV2, _context: Context) {
+    return this.payments.charge(body(event).orderId);
+  }
+
+  @Idempotent({ key: 'headers.idempotency-key', validate: 'body', ttlSeconds: 86_400 })
+  async refund(event: APIGatewayProxyEventV2, _context: Context) {
+    return this.payments.refund(body(event).orderId);
+  }
+
+  @Traced('outer')
+  @Idempotent({ key: ['body.orderId', 'headers.x-tenant'] })
+  async capture(event: APIGatewayProxyEventV2, _context: Context) {
+    return this.payments.charge(`capture:${body(event).orderId}`);
+  }
+
+  @Idempotent('body.orderId')
+  @Traced('inner')
+  async authorize(event: APIGatewayProxyEventV2, _context: Context) {
+    return this.payments.charge(`auth:${body(event).orderId}`);
+  }
+}
+
+describe('@Idempotent (legacy decorators)', () => {
+  let store: MemoryStore;
+  let logger: CaptureLogger;
+  let service: PaymentsService;
+  let handler: PaymentsHandler;
+
+  beforeEach(() => {
+    store = new MemoryStore();
+    logger = new CaptureLogger();
+    configureIdempotency({ store, logger });
+    service = new PaymentsService();
+    handler = new PaymentsHandler(service);
+    calls.length = 0;
+  });
+  afterEach(() => resetIdempotencyConfig());
+
+  it('runs a decorated method once and replays its result, using the injected service', async () => {
+    const event = httpEvent({ orderId: 'o-1' });
+    const first = await handler.charge(event, lambdaContext());
+    const second = await handler.charge(event, lambdaContext());
+    expect(first).toEqual({ chargeId: 'ch_1' });
+    expect(second).toEqual(first);
+    expect(service.charges).toEqual(['o-1']);
+    expect(logger.decisions()).toEqual(['miss', 'hit']);
+  });
+
+  it('keeps a record per method: the same event runs in each of them once', async () => {
+    const event = httpEvent({ orderId: 'o-2' }, { 'idempotency-key': 'k-2', 'x-tenant': 't' });
+    await handler.charge(event, lambdaContext());
+    await handler.capture(event, lambdaContext());
+    await handler.authorize(event, lambdaContext());
+    expect(service.charges).toEqual(['o-2', 'capture:o-2', 'auth:o-2']);
+    const namespaces = logger.lines.map((l) => l.attributes.namespace);
+    expect(namespaces).toEqual(['PaymentsHandler.charge', 'PaymentsHandler.capture', 'PaymentsHandler.authorize']);
+  });
+
+  it('works when exported as a bound function, as a Lambda handler is', async () => {
+    const charge = handler.charge.bind(handler);
+    await charge(httpEvent({ orderId: 'o-3' }), lambdaContext());
+    await charge(httpEvent({ orderId: 'o-3' }), lambdaContext());
+    expect(service.charges).toEqual(['o-3']);
+  });
+
+  it('stacks with another decorator in either order', async () => {
+    const event = httpEvent({ orderId: 'o-4' }, { 'x-tenant': 't' });
+    await handler.capture(event, lambdaContext());
+    await handler.capture(event, lambdaContext());
+    await handler.authorize(event, lambdaContext());
+    await handler.authorize(event, lambdaContext());
+    // Outer Traced sees both calls; inner Traced runs only on the miss.
+    expect(calls).toEqual(['outer', 'outer', 'inner']);
+    expect(service.charges).toEqual(['capture:o-4', 'auth:o-4']);
+  });
+
+  it('records each decorated method\'s options as metadata', () => {
+    expect(getIdempotencyOptions(PaymentsHandler, 'charge')).toEqual({ key: 'body.orderId', name: 'PaymentsHandler.charge' });
+    expect(getIdempotencyOptions(PaymentsHandler, 'refund')).toMatchObject({ key: 'headers.idempotency-key', validate: 'body', ttlSeconds: 86_400 });
+    expect(getIdempotencyOptions(PaymentsHandler, 'notDecorated')).toBeUndefined();
+  });
+
+  it('wraps once, at decoration time', () => {
+    expect(PaymentsHandler.prototype.charge).toBe(handler.charge);
+    expect(PaymentsHandler.prototype.charge.name).toBe('charge');
+  });
+
+  it('rejects bad options when the decorator is applied, not on the first call', () => {
+    expect(() => Idempotent({ ttlSeconds: -1 })).toThrow('Expected `ttlSeconds` to be a positive integer, got -1');
+    expect(() => Idempotent('body..x')).toThrow(IdempotencyConfigError);
+  });
+
+  it('fails fast with the fix when reflect-metadata is not loaded', () => {
+    const reflect = Reflect as unknown as Record<string, unknown>;
+    const saved = reflect.defineMetadata;
+    delete reflect.defineMetadata;
+    try {
+      expect(() => {
+        class Late {
+          @Idempotent('id')
+          async run(_event: { id: string }) {
+            return 1;
+          }
+        }
+        return Late;
+      }).toThrow(/install `reflect-metadata` and add `import 'reflect-metadata';`/);
+    } finally {
+      reflect.defineMetadata = saved;
+    }
+  });
+});
+
+describe('@IdempotentClass and per-instance stores', () => {
+  afterEach(() => resetIdempotencyConfig());
+
+  const auditStore = new MemoryStore();
+
+  @IdempotentClass({ ttlSeconds: 120, store: (self: OrdersHandler) => self.store, requireKey: true })
+  class OrdersHandler {
+    constructor(readonly store: IdempotencyStore) {}
+
+    @Idempotent('detail.orderId')
+    async created(event: { detail: { orderId: string } }) {
+      return { seen: event.detail.orderId };
+    }
+
+    @Idempotent({ key: 'detail.orderId', ttlSeconds: 5 })
+    async shipped(event: { detail: { orderId: string } }) {
+      return { shipped: event.detail.orderId };
+    }
+
+    // Static: `self` is the class, so the class-level store function does not apply here.
+    @Idempotent({ key: 'detail.orderId', store: auditStore })
+    static async audit(event: { detail: { orderId: string } }) {
+      return { audited: event.detail.orderId };
+    }
+  }
+
+  class ExpressOrdersHandler extends OrdersHandler {}
+
+  it('uses the store injected into each instance', async () => {
+    configureIdempotency({ logger: new CaptureLogger() });
+    const a = new MemoryStore();
+    const b = new MemoryStore();
+    await new OrdersHandler(a).created({ detail: { orderId: '1' } });
+    await new OrdersHandler(b).created({ detail: { orderId: '2' } });
+    expect([a.size, b.size]).toEqual([1, 1]);
+  });
+
+  it('applies class defaults below method options and above process defaults', async () => {
+    const store = new MemoryStore();
+    const complete = jest.spyOn(store, 'complete');
+    configureIdempotency({ ttlSeconds: 999, logger: new CaptureLogger() });
+    const handler = new OrdersHandler(store);
+    await handler.created({ detail: { orderId: '1' } });
+    await handler.shipped({ detail: { orderId: '1' } });
+    expect(complete.mock.calls.map((c) => c[4])).toEqual([120_000, 5_000]);
+    await expect(handler.created({ detail: {} } as never)).rejects.toThrow(/requireKey is set/);
+    expect(getIdempotencyOptions(OrdersHandler, 'shipped')).toMatchObject({ ttlSeconds: 5, requireKey: true, name: 'OrdersHandler.shipped' });
+  });
+
+  it('keeps the defining class in the namespace for subclasses and static methods', async () => {
+    const logger = new CaptureLogger();
+    const store = new MemoryStore();
+    configureIdempotency({ logger, store });
+    await new ExpressOrdersHandler(store).created({ detail: { orderId: '1' } });
+    await new OrdersHandler(store).created({ detail: { orderId: '1' } });
+    await OrdersHandler.audit({ detail: { orderId: '1' } });
+    expect(logger.lines.map((l) => [l.attributes.namespace, l.attributes.decision])).toEqual([
+      ['OrdersHandler.created', 'miss'],
+      ['OrdersHandler.created', 'hit'],
+      ['OrdersHandler.audit', 'miss'],
+    ]);
+  });
+});

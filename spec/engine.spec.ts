@@ -1,0 +1,279 @@
+import type { Redis } from 'ioredis';
+import {
+  Decision,
+  IdempotencyCompletionError,
+  IdempotencyConfigError,
+  IdempotencyCorruptRecordError,
+  IdempotencyInProgressError,
+  IdempotencyKeyError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyResultError,
+  IdempotencyStoreError,
+  hashValue,
+  makeIdempotent,
+  RedisStore,
+  resetIdempotencyConfig,
+} from '../lib';
+import { encodeCompleted } from '../lib/record';
+import { lambdaContext } from './helpers/lambda';
+import { CaptureLogger } from './helpers/logger';
+
+/**
+ * Unit tests of the engine's decisions over a jest mock of the ioredis client: every reply is
+ * canned, so each branch is forced exactly. Real Redis behaviour is proven in the contract and
+ * concurrency suites, not here.
+ */
+
+type Reply = unknown;
+interface MockRedis {
+  evalsha: jest.Mock;
+  eval: jest.Mock;
+  get: jest.Mock;
+  del: jest.Mock;
+}
+
+function mockRedis(): MockRedis {
+  // EVALSHA answers NOSCRIPT unless a test says otherwise, so every script call reaches `eval`,
+  // where the canned replies are queued.
+  const noScript = async (): Promise<never> => {
+    throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+  };
+  return { evalsha: jest.fn(noScript), eval: jest.fn(), get: jest.fn(), del: jest.fn() };
+}
+
+/** Script calls the mock received, as [script kind, key, ...args]; the kind is read off the Lua. */
+function scriptCalls(redis: MockRedis): Array<[string, ...unknown[]]> {
+  return redis.eval.mock.calls.map(([source, , key, ...args]: [string, number, string, ...unknown[]]) => {
+    const kind = source.includes("'TIME'") && source.includes('math.max') ? 'claim' : source.includes("'DEL'") ? 'release' : source.includes('KEEPTTL') ? 'renew' : 'complete';
+    return [kind, key, ...args];
+  });
+}
+
+const KEY_HASH = hashValue('order-1');
+const RECORD_KEY = `idempotency:chargeOrder:${KEY_HASH}`;
+
+describe('engine decisions (mocked ioredis)', () => {
+  let redis: MockRedis;
+  let logger: CaptureLogger;
+  let method: jest.Mock;
+
+  function wrap(options: Parameters<typeof makeIdempotent>[1] = {}) {
+    const store = new RedisStore(redis as unknown as Redis);
+    return makeIdempotent(
+      async function chargeOrder(event: { orderId?: string; body?: string }) {
+        return method(event);
+      },
+      { key: 'orderId', store, logger, ...options },
+    );
+  }
+
+  function replies(...sequence: Reply[]): void {
+    for (const reply of sequence) {
+      redis.eval.mockImplementationOnce(async () => {
+        if (reply instanceof Error) throw reply;
+        return reply;
+      });
+    }
+  }
+
+  beforeEach(() => {
+    redis = mockRedis();
+    logger = new CaptureLogger();
+    method = jest.fn(async () => ({ charged: true }));
+  });
+  afterEach(() => resetIdempotencyConfig());
+
+  it('replays the stored result without running the method', async () => {
+    replies(encodeCompleted(undefined, '{"charged":"earlier"}'));
+    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: 'earlier' });
+    expect(method).not.toHaveBeenCalled();
+    expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim']);
+    expect(logger.lines).toEqual([
+      { level: 'info', message: expect.stringContaining('hit'), attributes: expect.objectContaining({ decision: 'hit', namespace: 'chargeOrder', keyHash: KEY_HASH }) },
+    ]);
+  });
+
+  it('runs the method once on a miss and completes with the claim token', async () => {
+    replies(1_800_000_000_000, 1);
+    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(method).toHaveBeenCalledTimes(1);
+    const [claim, complete] = scriptCalls(redis);
+    expect(claim?.[1]).toBe(RECORD_KEY);
+    expect(complete?.[0]).toBe('complete');
+    expect(complete?.[2]).toBe(claim?.[2]); // same owner token
+    expect(complete?.[3]).toBe(encodeCompleted(undefined, '{"charged":true}'));
+    expect(complete?.[4]).toBe(3_600_000);
+    expect(logger.decisions()).toEqual([Decision.Miss]);
+  });
+
+  it('uses EVALSHA once a script is cached and falls back to EVAL on NOSCRIPT', async () => {
+    const fn = wrap();
+    replies(1_800_000_000_000, 1);
+    await fn({ orderId: 'a' });
+    redis.evalsha.mockRejectedValueOnce(new Error('NOSCRIPT No matching script.')).mockResolvedValueOnce(1);
+    replies(1_800_000_000_000);
+    await fn({ orderId: 'b' });
+    expect(redis.evalsha).toHaveBeenCalledTimes(2);
+    expect(redis.eval).toHaveBeenCalledTimes(3);
+  });
+
+  it('throws IdempotencyInProgressError with the time left on a live claim', async () => {
+    replies([`P|other|${1_000_000 + 2_500}|`, 1_000_000]);
+    const error = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyInProgressError);
+    expect((error as IdempotencyInProgressError).retryAfterMs).toBe(2_500);
+    expect(method).not.toHaveBeenCalled();
+    expect(logger.decisions()).toEqual([Decision.InProgress]);
+  });
+
+  it('runs the method after taking over an expired claim and logs the takeover', async () => {
+    replies([1_800_000_000_000], 1);
+    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(logger.decisions()).toEqual([Decision.LeaseTakeover, Decision.Miss]);
+  });
+
+  it('rejects a repeat with a different validated payload, completed or in progress', async () => {
+    const options = { key: 'orderId', validate: 'body' };
+    const storedHash = hashValue(JSON.parse('"original"'));
+    replies(encodeCompleted(storedHash, '1'), [`P|other|2000|${storedHash}`, 1000]);
+    await expect(wrap(options)({ orderId: 'order-1', body: '"tampered"' })).rejects.toThrow(IdempotencyPayloadMismatchError);
+    await expect(wrap(options)({ orderId: 'order-1', body: '"tampered"' })).rejects.toThrow(IdempotencyPayloadMismatchError);
+    expect(method).not.toHaveBeenCalled();
+    expect(logger.decisions()).toEqual([Decision.PayloadMismatch, Decision.PayloadMismatch]);
+  });
+
+  it('replays when the validated payload matches', async () => {
+    replies(encodeCompleted(hashValue('same'), '"stored"'));
+    await expect(wrap({ validate: 'body' })({ orderId: 'order-1', body: 'same' })).resolves.toBe('stored');
+  });
+
+  it('releases the claim and rethrows the original error when the method throws', async () => {
+    const failure = new Error('card declined');
+    method.mockRejectedValueOnce(failure);
+    replies(1_800_000_000_000, 1);
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toBe(failure);
+    const [claim, release] = scriptCalls(redis);
+    expect(release).toEqual(['release', RECORD_KEY, claim?.[2]]);
+    expect(logger.decisions()).toEqual([Decision.Released]);
+  });
+
+  it('keeps the original error when the release fails too, with the release error attached', async () => {
+    const failure = new Error('card declined');
+    method.mockRejectedValueOnce(failure);
+    replies(1_800_000_000_000, new Error('Connection is closed.'));
+    const thrown = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
+    expect(thrown).toBe(failure);
+    expect((thrown as { idempotencyReleaseError?: unknown }).idempotencyReleaseError).toBeInstanceOf(IdempotencyStoreError);
+    expect(logger.lines.map((l) => [l.level, l.attributes.decision])).toEqual([['error', 'store_error']]);
+  });
+
+  it('does not run the method when the claim fails (fail closed)', async () => {
+    replies(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(IdempotencyStoreError);
+    expect(method).not.toHaveBeenCalled();
+    expect(logger.lines[0]).toMatchObject({ level: 'error', attributes: { decision: 'store_error', error: { code: 'IDEMPOTENCY_STORE' } } });
+  });
+
+  it("runs the method unprotected when the claim fails and onStoreError is 'continue'", async () => {
+    replies(new Error('Command timed out'));
+    await expect(wrap({ onStoreError: 'continue' })({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(method).toHaveBeenCalledTimes(1);
+    expect(logger.lines.map((l) => [l.level, l.attributes.decision])).toEqual([
+      ['error', 'store_error'],
+      ['warn', 'fail_open'],
+    ]);
+  });
+
+  it("never runs the method over a corrupt record, even with onStoreError 'continue'", async () => {
+    replies('garbage');
+    await expect(wrap({ onStoreError: 'continue' })({ orderId: 'order-1' })).rejects.toThrow(IdempotencyCorruptRecordError);
+    replies(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'));
+    await expect(wrap({ onStoreError: 'continue' })({ orderId: 'order-1' })).rejects.toThrow(IdempotencyCorruptRecordError);
+    expect(method).not.toHaveBeenCalled();
+  });
+
+  it('surfaces a failed completion write as IdempotencyCompletionError carrying the result', async () => {
+    replies(1_800_000_000_000, new Error('Command timed out'));
+    const error = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdempotencyCompletionError);
+    expect((error as IdempotencyCompletionError).result).toEqual({ charged: true });
+    expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim', 'complete']); // no release: the claim is kept
+    expect(logger.lines.map((l) => [l.level, l.attributes.decision])).toEqual([['error', 'store_error']]);
+  });
+
+  it('returns the result and logs lease_lost when the token no longer owns the record', async () => {
+    replies(1_800_000_000_000, 0);
+    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(logger.lines.map((l) => [l.level, l.attributes.decision])).toEqual([['error', 'lease_lost']]);
+  });
+
+  it('bounds the lease by the Lambda remaining time and by leaseSeconds', async () => {
+    replies(1, 1, 1, 1, 1, 1);
+    const fn = makeIdempotent(async function f(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger });
+    await fn('e1', lambdaContext(4_321));
+    await fn('e2');
+    const withLease = makeIdempotent(async function g(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger, leaseSeconds: 10 });
+    await withLease('e3', lambdaContext(4_321));
+    const claims = scriptCalls(redis).filter((c) => c[0] === 'claim');
+    expect(claims.map((c) => c[3])).toEqual([4_321, 60_000, 4_321]);
+    expect(claims.map((c) => c[4])).toEqual([3_600_000, 3_600_000, 3_600_000]);
+  });
+
+  it('replays undefined as undefined', async () => {
+    method.mockResolvedValueOnce(undefined);
+    replies(1, 1, encodeCompleted(undefined, undefined));
+    const fn = wrap();
+    await expect(fn({ orderId: 'order-1' })).resolves.toBeUndefined();
+    expect(scriptCalls(redis)[1]?.[3]).toBe('C||u');
+    await expect(fn({ orderId: 'order-1' })).resolves.toBeUndefined();
+    expect(method).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails with IdempotencyResultError naming the method for a result JSON cannot hold', async () => {
+    method.mockResolvedValueOnce({ amount: 10n });
+    replies(1);
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(/chargeOrder: the result cannot be stored as JSON.*BigInt/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    method.mockResolvedValueOnce(cyclic);
+    replies(1);
+    await expect(wrap()({ orderId: 'order-2' })).rejects.toThrow(IdempotencyResultError);
+    expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim', 'claim']); // nothing corrupt was written
+  });
+
+  it('rejects a result over maxResultBytes without writing it', async () => {
+    method.mockResolvedValueOnce('é'.repeat(600));
+    replies(1);
+    await expect(wrap({ maxResultBytes: 1000 })({ orderId: 'order-1' })).rejects.toThrow(/over maxResultBytes \(1000\)/);
+    expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim']);
+  });
+
+  it('runs without idempotency and warns when the key is missing', async () => {
+    await expect(wrap()({})).resolves.toEqual({ charged: true });
+    expect(redis.eval).not.toHaveBeenCalled();
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ decision: 'key_missing' }) })]);
+  });
+
+  it('throws IdempotencyKeyError before anything runs when requireKey is set', async () => {
+    await expect(wrap({ requireKey: true })({ orderId: '' })).rejects.toThrow(IdempotencyKeyError);
+    expect(method).not.toHaveBeenCalled();
+    expect(redis.eval).not.toHaveBeenCalled();
+  });
+
+  it('fixes the key before the method runs, so a method that mutates its event releases its own record', async () => {
+    method.mockImplementationOnce(async (event: { orderId: string }) => {
+      event.orderId = 'mutated';
+      throw new Error('boom');
+    });
+    replies(1, 1);
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow('boom');
+    expect(scriptCalls(redis).map((c) => c[1])).toEqual([RECORD_KEY, RECORD_KEY]);
+  });
+
+  it('fails with IdempotencyConfigError, running nothing, when no store is configured', async () => {
+    const fn = makeIdempotent(async function noStore(_event: unknown) { return method(); }, { logger });
+    await expect(fn('event')).rejects.toThrow(IdempotencyConfigError);
+    await expect(fn('event')).rejects.toThrow(/configureIdempotency\(\{ store/);
+    expect(method).not.toHaveBeenCalled();
+  });
+});
