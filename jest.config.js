@@ -2,6 +2,8 @@
 const common = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/spec/helpers/setupEnv.ts'],
+  // Samples import the package by name, as users do; tests run them against the source.
+  moduleNameMapper: { '^lambda-idempotency$': '<rootDir>/lib/index.ts', '^lambda-idempotency/(.*)$': '<rootDir>/lib/$1.ts' },
 };
 
 /** @type {import('jest').Config} */

@@ -59,6 +59,7 @@ interface Resolved {
   readonly failOpen: boolean;
   readonly maxResultBytes: number;
   readonly eventArgIndex: number;
+  readonly onReplay: ((result: unknown) => unknown) | undefined;
 }
 
 // Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
@@ -86,6 +87,7 @@ function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults |
     failOpen: o.onStoreError === OnStoreError.Continue,
     maxResultBytes: o.maxResultBytes ?? DEFAULTS.maxResultBytes,
     eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
+    onReplay: o.onReplay,
   };
 }
 
@@ -127,14 +129,27 @@ function asStoreError(namespace: string, step: string, err: unknown): Idempotenc
 }
 
 /**
- * Builds the per-call executor of one wrapped function. Options are validated by the caller and
- * resolved here lazily, then cached until `configureIdempotency` changes the process defaults.
+ * One call in flight: either a replay (the stored result, the method must not run), or a run that
+ * the caller must finish with exactly one of `complete` or `fail`.
  */
-export function createExecutor<TArgs extends unknown[], TResult>(
-  fn: (this: unknown, ...args: TArgs) => TResult | Promise<TResult>,
-  options: IdempotencyOptions,
-  binding: EngineBinding,
-): (self: unknown, args: TArgs) => Promise<Awaited<TResult>> {
+export type Invocation =
+  | { readonly replay: true; readonly result: unknown }
+  | {
+      readonly replay: false;
+      /** Records the method's result (compare-and-set on the owner token); returns it. */
+      complete(result: unknown): Promise<unknown>;
+      /** Releases the claim after the method threw, so a retry can run. Never throws. */
+      fail(error: unknown): Promise<void>;
+    };
+
+const UNPROTECTED: Invocation = { replay: false, complete: async (result) => result, fail: async () => undefined };
+
+/**
+ * The engine of one idempotent function: `begin` claims (or replays) for a call. Options are
+ * validated by the caller, resolved lazily, and cached until `configureIdempotency` changes the
+ * process defaults. Shared by `makeIdempotent`, the decorators and the Middy middleware.
+ */
+export function createIdempotency(options: IdempotencyOptions, binding: EngineBinding): { begin(self: unknown, args: readonly unknown[]): Promise<Invocation> } {
   let cached: { version: number; classDefaults: IdempotencyDefaults | undefined; name: string; resolved: Resolved } | undefined;
 
   function resolve(self: unknown): Resolved {
@@ -147,7 +162,7 @@ export function createExecutor<TArgs extends unknown[], TResult>(
     return cached.resolved;
   }
 
-  return async function execute(self: unknown, args: TArgs): Promise<Awaited<TResult>> {
+  async function begin(self: unknown, args: readonly unknown[]): Promise<Invocation> {
     const startedAt = performance.now();
     const r = resolve(self);
     const log = (decision: Decision, keyHash?: string, err?: unknown): void =>
@@ -169,7 +184,7 @@ export function createExecutor<TArgs extends unknown[], TResult>(
         throw new IdempotencyKeyError(`${r.namespace}: no idempotency key found in the event (requireKey is set); send the key, or check the \`key\` option.`);
       }
       log(Decision.KeyMissing);
-      return (await fn.apply(self, args)) as Awaited<TResult>;
+      return UNPROTECTED;
     }
     const keyHash = hashValue(keyValue);
     const recordKey = r.keyPrefix + keyHash;
@@ -187,7 +202,7 @@ export function createExecutor<TArgs extends unknown[], TResult>(
       // A corrupt record is not an outage: running unprotected could repeat a finished side effect.
       if (!r.failOpen || error instanceof IdempotencyCorruptRecordError) throw error;
       log(Decision.FailOpen, keyHash);
-      return (await fn.apply(self, args)) as Awaited<TResult>;
+      return UNPROTECTED;
     }
 
     if (claim.outcome === ClaimOutcome.Existing) {
@@ -200,41 +215,66 @@ export function createExecutor<TArgs extends unknown[], TResult>(
         log(Decision.InProgress, keyHash);
         throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
       }
-      const result = record.payload === undefined ? undefined : parsePayload(r, record.payload, recordKey);
+      const stored = record.payload === undefined ? undefined : parsePayload(r, record.payload, recordKey);
+      const result = r.onReplay === undefined ? stored : r.onReplay(stored);
       log(Decision.Hit, keyHash);
-      return result as Awaited<TResult>;
+      return { replay: true, result };
     }
     if (claim.outcome === ClaimOutcome.TakenOver) log(Decision.LeaseTakeover, keyHash);
 
-    let result: Awaited<TResult>;
-    try {
-      result = await fn.apply(self, args);
-    } catch (err) {
-      await release(r, store, recordKey, token, keyHash, err, log);
-      throw err;
-    }
+    let finished = false;
+    return {
+      replay: false,
+      async fail(error) {
+        if (finished) return;
+        finished = true;
+        await release(r, store, recordKey, token, keyHash, error, log);
+      },
+      async complete(result) {
+        if (finished) return result;
+        finished = true;
+        const payload = serialize(r, result, keyHash, log);
+        let completed: boolean;
+        try {
+          completed = await store.complete(recordKey, token, payload, validationHash, r.ttlMs);
+        } catch (err) {
+          const cause = asStoreError(r.namespace, 'the completion write', err);
+          log(Decision.StoreError, keyHash, cause);
+          if (r.failOpen) return result;
+          // Timeline: method ran (side effect done) → completion write failed. Releasing now
+          // would let a retry repeat the side effect, so the claim is kept until its lease ends.
+          throw new IdempotencyCompletionError(
+            `${r.namespace}: the method ran but its result could not be recorded (key hash ${keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
+            result,
+            { cause },
+          );
+        }
+        // Timeline: our lease ended → another caller took the claim over → we finish. The token
+        // CAS refused our write, so the new owner's record stands; the result is still ours.
+        log(completed ? Decision.Miss : Decision.LeaseLost, keyHash);
+        return result;
+      },
+    };
+  }
 
-    const payload = serialize(r, result, keyHash, log);
-    let completed: boolean;
-    try {
-      completed = await store.complete(recordKey, token, payload, validationHash, r.ttlMs);
-    } catch (err) {
-      const cause = asStoreError(r.namespace, 'the completion write', err);
-      log(Decision.StoreError, keyHash, cause);
-      if (r.failOpen) return result;
-      // Timeline: method ran (side effect done) → completion write failed. Releasing now would let
-      // a retry repeat the side effect, so the claim is kept until its lease ends.
-      throw new IdempotencyCompletionError(
-        `${r.namespace}: the method ran but its result could not be recorded (key hash ${keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
-        result,
-        { cause },
-      );
-    }
-    // Timeline: our lease ended → another caller took the claim over → we finish. The token CAS
-    // refused our write, so the new owner's record stands; the result is still ours to return.
-    log(completed ? Decision.Miss : Decision.LeaseLost, keyHash);
-    return result;
-  };
+  return { begin };
+}
+
+/**
+ * Runs `fn` under the engine: replay, or run then complete / release. What `makeIdempotent` and
+ * the decorators call per invocation.
+ */
+export async function runIdempotent<TResult>(engine: ReturnType<typeof createIdempotency>, self: unknown, args: readonly unknown[], fn: () => TResult | Promise<TResult>): Promise<Awaited<TResult>> {
+  const invocation = await engine.begin(self, args);
+  if (invocation.replay) return invocation.result as Awaited<TResult>;
+  let result: Awaited<TResult>;
+  try {
+    result = await fn();
+  } catch (err) {
+    await invocation.fail(err);
+    throw err;
+  }
+  return (await invocation.complete(result)) as Awaited<TResult>;
 }
 
 function orNull(value: unknown): unknown {

@@ -11,6 +11,7 @@ export {
   type IdempotencyDefaults,
   type IdempotencyOptions,
   type StoreOption,
+  type ReplayHook,
 } from './options';
 export type { LambdaContextLike } from './engine';
 export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';

@@ -1,4 +1,4 @@
-import { createExecutor, type EngineBinding } from './engine';
+import { createIdempotency, runIdempotent, type EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
 import { compileSelector } from './key';
 import { validateOptions, type IdempotencyOptions } from './options';
@@ -23,9 +23,9 @@ export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
   options: IdempotencyOptions,
   binding: EngineBinding,
 ): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
-  const execute = createExecutor(fn as (this: unknown, ...args: TArgs) => TResult | Promise<TResult>, options, binding);
+  const engine = createIdempotency(options, binding);
   const wrapped = function (this: TThis, ...args: TArgs): Promise<Awaited<TResult>> {
-    return execute(this, args);
+    return runIdempotent(engine, this, args, () => fn.apply(this, args));
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
   return wrapped;

@@ -101,7 +101,24 @@ export interface IdempotencyDefaults {
    * @default 0
    */
   readonly eventArgIndex?: number;
+  /**
+   * Transforms a replayed result before it is returned (only on a hit), e.g. to mark an HTTP
+   * response `Idempotent-Replayed: true` (see `markReplayed` in `lambda-idempotency/http`).
+   * @default none: the stored result is returned as is
+   */
+  readonly onReplay?: ReplayHook;
 }
+
+/**
+ * A hook that transforms a replayed result; its parameter is checked bivariantly, so a hook typed
+ * for your result type fits.
+ *
+ * @example
+ * ```ts
+ * const onReplay: ReplayHook = (result: { headers?: Record<string, string> }) => ({ ...result, replayed: true });
+ * ```
+ */
+export type ReplayHook = { bivarianceHack(result: unknown): unknown }['bivarianceHack'];
 
 /**
  * Options of one idempotent method or function: every default, plus its record namespace.
@@ -132,7 +149,7 @@ export const DEFAULTS = {
 
 const KNOWN = new Set<string>([
   'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
-  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'name',
+  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'name',
 ]);
 
 function fail(message: string): never {
@@ -184,6 +201,7 @@ export function validateOptions(options: unknown, where: string): void {
   if (o.onStoreError !== undefined && o.onStoreError !== 'fail' && o.onStoreError !== 'continue') {
     fail(`Expected \`onStoreError\` to be 'fail' or 'continue', got ${show(o.onStoreError)}`);
   }
+  if (o.onReplay !== undefined && typeof o.onReplay !== 'function') fail(`Expected \`onReplay\` to be a function, got ${show(o.onReplay)}`);
   const store = o.store;
   if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
     fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
