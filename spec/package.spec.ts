@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { lastJson, run } from './helpers/run';
+import { startRedisServer, type RedisServer } from './helpers/redisServer';
+
+/**
+ * The built package (npm test builds it first) as users get it: CommonJS and ES module consumers,
+ * subpath exports, the ESM-only frameworks (NestJS 12, Middy 7) under plain node, and what
+ * `npm pack` ships.
+ */
+const root = join(__dirname, '..');
+const node = process.execPath;
+const quiet = { POWERTOOLS_LOG_LEVEL: 'SILENT' };
+
+describe('the built package', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(() => server.stop());
+
+  it('loads from an ES module consumer, root and subpaths', async () => {
+    expect(lastJson(await run(node, ['samples/consumers/esm.mjs'], { cwd: root, env: quiet }))).toEqual({
+      runs: 1, replayed: true, same: true, middleware: 'function', problem: true, errorBase: 'function',
+    });
+  });
+
+  it('loads from a CommonJS consumer, sharing one module instance with the ESM entry', async () => {
+    expect(lastJson(await run(node, ['samples/consumers/cjs.cjs'], { cwd: root, env: quiet }))).toEqual({
+      runs: 1, replayed: true, middleware: 'function', sameModule: true,
+    });
+  });
+
+  it.each([
+    ['MemoryStore', {}],
+    ['RedisStore', { REDIS_URL: 'spawned' }],
+  ])('runs the NestJS 12 (ESM only) sample under plain node on %s', async (storeName, env) => {
+    const redis = 'REDIS_URL' in env ? { REDIS_URL: server.url } : {};
+    const out = lastJson(await run(node, ['main.mjs'], { cwd: join(root, 'samples/nestjs-esm'), env: { ...quiet, ...redis } }));
+    expect(out).toMatchObject({ nest: expect.stringMatching(/^12\./), store: storeName, charges: 1, mismatch: 'IdempotencyPayloadMismatchError' });
+    expect(out.fulfilled).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([['MemoryStore'], ['RedisStore']])('runs the Middy 7 middleware with the real @middy/core on %s', async (storeName) => {
+    const env = storeName === 'RedisStore' ? { ...quiet, REDIS_URL: server.url } : quiet;
+    const out = lastJson(await run(node, ['spec/esm/middy.scenarios.mjs'], { cwd: root, env }));
+    expect(out).toEqual({
+      first: { recorded: expect.stringMatching(/^a-/) },
+      replay: out.first,
+      undefinedFirst: 'undefined',
+      undefinedReplay: 'undefined',
+      undefinedRecord: 'COMPLETED',
+      failure: true,
+      retryAfterFailure: { recorded: expect.stringMatching(/^c-/) },
+      parallel: ['IdempotencyInProgressError', 'ok'],
+      sideEffects: ['a', 'b', 'c', 'd'],
+    });
+  });
+
+  it('packs only the built code, its types, the README and the licence', async () => {
+    const [pack] = JSON.parse(await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })) as Array<{ files: Array<{ path: string }> }>;
+    const paths = (pack?.files ?? []).map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/http.d.mts', 'dist/cjs/middy.js']));
+    expect(paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/(cjs\/.*\.(js|d\.ts)|esm\/[a-z]+\.(mjs|d\.mts)))$/.test(p))).toEqual([]);
+  });
+
+  it('keeps optional peers out of the root import', async () => {
+    const out = await run(node, ['-e', "require('lambda-idempotency'); require('lambda-idempotency/http'); require('lambda-idempotency/middy'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@middy|@nestjs/.test(k))))"], { cwd: root });
+    expect(JSON.parse(out)).toEqual([]);
+  });
+});
