@@ -67,8 +67,9 @@ function isSelector(value: unknown): value is KeySelector {
 
 function bindingFor(owner: (self: unknown) => Constructor, method: string | symbol): EngineBinding {
   let defaults: { value: IdempotencyDefaults | undefined } | undefined;
+  let name: string | undefined;
   return {
-    defaultName: (self) => `${owner(self).name}.${String(method)}`,
+    defaultName: (self) => (name ??= `${owner(self).name}.${String(method)}`),
     // Class decorators run after method decorators, so the class defaults are read on first call.
     classDefaults: (self) => (defaults ??= { value: readClassDefaults(owner(self)) }).value,
   };

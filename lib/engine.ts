@@ -12,8 +12,9 @@ import {
   IdempotencyStoreError,
 } from './errors';
 import { compileSelector, hashValue, MISSING, select, type CompiledSelector } from './key';
-import { Decision, errorSummary, getDefaultLogger, logDecision, type IdempotencyLogger } from './log';
-import { DEFAULTS, getProcessDefaults, isStore, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
+import { Decision, getDefaultLogger, logDecision, type IdempotencyLogger } from './log';
+import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
+import { LocalResultCache } from './localCache';
 import { RecordStatus } from './record';
 import { ClaimOutcome, type IdempotencyStore } from './stores/IdempotencyStore';
 
@@ -60,6 +61,7 @@ interface Resolved {
   readonly maxResultBytes: number;
   readonly eventArgIndex: number;
   readonly onReplay: ((result: unknown) => unknown) | undefined;
+  readonly cache: LocalResultCache | undefined;
 }
 
 // Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
@@ -88,6 +90,7 @@ function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults |
     maxResultBytes: o.maxResultBytes ?? DEFAULTS.maxResultBytes,
     eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
     onReplay: o.onReplay,
+    cache: o.localCache === undefined ? undefined : new LocalResultCache(o.localCache.maxEntries),
   };
 }
 
@@ -153,7 +156,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
   let cached: { version: number; classDefaults: IdempotencyDefaults | undefined; name: string; resolved: Resolved } | undefined;
 
   function resolve(self: unknown): Resolved {
-    const version = getProcessDefaults().version;
+    const version = processDefaultsVersion();
     const classDefaults = binding.classDefaults(self);
     const name = options.name ?? binding.defaultName(self);
     if (cached === undefined || cached.version !== version || cached.classDefaults !== classDefaults || cached.name !== name) {
@@ -166,13 +169,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const startedAt = performance.now();
     const r = resolve(self);
     const log = (decision: Decision, keyHash?: string, err?: unknown): void =>
-      logDecision(r.logger, {
-        decision,
-        namespace: r.namespace,
-        durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
-        ...(keyHash === undefined ? {} : { keyHash }),
-        ...(err === undefined ? {} : { error: errorSummary(err) }),
-      });
+      logDecision(r.logger, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
 
     // The key is fixed here, before the method runs: a method that mutates its event still
     // completes or releases the record it claimed.
@@ -189,13 +186,27 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const keyHash = hashValue(keyValue);
     const recordKey = r.keyPrefix + keyHash;
     const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, parsed)));
+    const replay = (payload: string | undefined, storedHash: string | undefined): Invocation => {
+      if (validationHash !== undefined && storedHash !== undefined && storedHash !== validationHash) {
+        log(Decision.PayloadMismatch, keyHash);
+        throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
+      }
+      // Parsed on every replay, so a caller that mutates its result cannot change the next replay.
+      const stored = payload === undefined ? undefined : parsePayload(r, payload, recordKey);
+      const result = r.onReplay === undefined ? stored : r.onReplay(stored);
+      log(Decision.Hit, keyHash);
+      return { replay: true, result };
+    };
+    const cached = r.cache?.get(recordKey);
+    if (cached !== undefined) return replay(cached.payload, cached.validationHash);
+
     const store = resolveStore(r, self);
     const leaseMs = leaseFor(r, args);
     const token = nextToken();
 
     let claim;
     try {
-      claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash });
+      claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: r.cache !== undefined });
     } catch (err) {
       const error = asStoreError(r.namespace, 'the claim', err);
       log(Decision.StoreError, keyHash, error);
@@ -207,18 +218,19 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
 
     if (claim.outcome === ClaimOutcome.Existing) {
       const { record } = claim;
+      if (record.status === RecordStatus.Completed) {
+        const invocation = replay(record.payload, record.validationHash);
+        if (r.cache !== undefined && claim.expiresAtMs !== undefined) {
+          r.cache.set(recordKey, { payload: record.payload, validationHash: record.validationHash, expiresAtMs: claim.expiresAtMs });
+        }
+        return invocation;
+      }
       if (validationHash !== undefined && record.validationHash !== undefined && record.validationHash !== validationHash) {
         log(Decision.PayloadMismatch, keyHash);
         throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
       }
-      if (record.status === RecordStatus.InProgress) {
-        log(Decision.InProgress, keyHash);
-        throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
-      }
-      const stored = record.payload === undefined ? undefined : parsePayload(r, record.payload, recordKey);
-      const result = r.onReplay === undefined ? stored : r.onReplay(stored);
-      log(Decision.Hit, keyHash);
-      return { replay: true, result };
+      log(Decision.InProgress, keyHash);
+      throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
     }
     if (claim.outcome === ClaimOutcome.TakenOver) log(Decision.LeaseTakeover, keyHash);
 
@@ -252,6 +264,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         // Timeline: our lease ended → another caller took the claim over → we finish. The token
         // CAS refused our write, so the new owner's record stands; the result is still ours.
         log(completed ? Decision.Miss : Decision.LeaseLost, keyHash);
+        if (completed) r.cache?.set(recordKey, { payload, validationHash, expiresAtMs: Date.now() + r.ttlMs });
         return result;
       },
     };

@@ -4,6 +4,7 @@
  */
 export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './Idempotent';
 export { makeIdempotent } from './makeIdempotent';
+export type { LocalCacheOptions } from './localCache';
 export {
   configureIdempotency,
   resetIdempotencyConfig,
@@ -15,7 +16,7 @@ export {
 } from './options';
 export type { LambdaContextLike } from './engine';
 export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';
-export { Decision, type DecisionLog, type IdempotencyLogger } from './log';
+export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger } from './log';
 export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './record';
 export {
   IdempotencyError,

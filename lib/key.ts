@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { IdempotencyConfigError, IdempotencyKeyError } from './errors';
 
 /**
@@ -273,5 +273,11 @@ function writeCanonical(root: unknown): string {
  * ```
  */
 export function hashValue(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
 }
+
+// crypto.hash (Node 20.12+) is a one-shot digest without a Hash object: about twice as fast for
+// short inputs such as a key.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex: (text: string) => string =
+  typeof oneShot === 'function' ? (text) => oneShot('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');

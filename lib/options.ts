@@ -1,5 +1,6 @@
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
+import { validateLocalCache, type LocalCacheOptions } from './localCache';
 import type { IdempotencyLogger } from './log';
 import type { IdempotencyStore } from './stores/IdempotencyStore';
 
@@ -107,6 +108,12 @@ export interface IdempotencyDefaults {
    * @default none: the stored result is returned as is
    */
   readonly onReplay?: ReplayHook;
+  /**
+   * Keep completed results in process too (LRU): a repeat served from the same container costs no
+   * store round trip. Never holds in-progress records; honours each record's expiry.
+   * @default off
+   */
+  readonly localCache?: LocalCacheOptions;
 }
 
 /**
@@ -149,7 +156,7 @@ export const DEFAULTS = {
 
 const KNOWN = new Set<string>([
   'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
-  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'name',
+  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'name',
 ]);
 
 function fail(message: string): never {
@@ -202,6 +209,7 @@ export function validateOptions(options: unknown, where: string): void {
     fail(`Expected \`onStoreError\` to be 'fail' or 'continue', got ${show(o.onStoreError)}`);
   }
   if (o.onReplay !== undefined && typeof o.onReplay !== 'function') fail(`Expected \`onReplay\` to be a function, got ${show(o.onReplay)}`);
+  if (o.localCache !== undefined) validateLocalCache(o.localCache);
   const store = o.store;
   if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
     fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
@@ -252,6 +260,11 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
 export function resetIdempotencyConfig(): void {
   processDefaults = {};
   processVersion++;
+}
+
+/** The version of the process-wide defaults, bumped on every change (callers cache on it). */
+export function processDefaultsVersion(): number {
+  return processVersion;
 }
 
 /** The process-wide defaults and their version (bumped on every change, so callers can cache). */

@@ -17,6 +17,8 @@ export interface ClaimRequest {
   readonly ttlMs: number;
   /** Hash of the validated part of the event, stored with the claim. */
   readonly validationHash?: string;
+  /** Also report when an existing completed record expires (`expiresAtMs`), for a local cache. */
+  readonly withExpiry?: boolean;
 }
 
 /**
@@ -50,7 +52,14 @@ export type ClaimOutcome = (typeof ClaimOutcome)[keyof typeof ClaimOutcome];
  */
 export type ClaimResult =
   | { readonly outcome: typeof ClaimOutcome.Claimed | typeof ClaimOutcome.TakenOver; readonly leaseExpiresAtMs: number }
-  | { readonly outcome: typeof ClaimOutcome.Existing; readonly record: IdempotencyRecord; readonly nowMs: number };
+  | {
+      readonly outcome: typeof ClaimOutcome.Existing;
+      readonly record: IdempotencyRecord;
+      /** The store's clock when it answered, epoch ms. */
+      readonly nowMs: number;
+      /** When a completed record expires (caller's clock, epoch ms), if `withExpiry` was asked. */
+      readonly expiresAtMs?: number;
+    };
 
 /**
  * Where idempotency records live. Deliberately small and policy-free: hashing, key derivation,

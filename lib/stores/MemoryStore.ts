@@ -64,9 +64,8 @@ export class MemoryStore implements IdempotencyStore {
     const entry = this.live(key, now);
     if (entry !== undefined) {
       const { record } = entry;
-      if (record.status === RecordStatus.Completed || record.leaseExpiresAtMs > now) {
-        return { outcome: ClaimOutcome.Existing, record, nowMs: now };
-      }
+      if (record.status === RecordStatus.Completed) return { outcome: ClaimOutcome.Existing, record, nowMs: now, expiresAtMs: entry.expiresAtMs };
+      if (record.leaseExpiresAtMs > now) return { outcome: ClaimOutcome.Existing, record, nowMs: now };
     }
     const leaseExpiresAtMs = now + request.leaseMs;
     this.set(key, {

@@ -1,6 +1,6 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError } from '../errors';
-import { decodeRecord, encodeCompleted, type IdempotencyRecord } from '../record';
+import { decodeRecord, encodeCompleted, RecordStatus, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
@@ -54,7 +54,8 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     lazyConnect: true,
-    enableAutoPipelining: true,
+    // Auto-pipelining defers each command to the next tick: +30 us per sequential call, measured.
+    enableAutoPipelining: false,
     // How long close() waits for a dead socket to end before destroying it (ioredis: 2 s).
     disconnectTimeout: 200,
     ...options.redisOptions,
@@ -109,12 +110,19 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
-    const reply = await this.run(CLAIM, key, request.token, request.leaseMs, request.ttlMs, request.validationHash ?? '');
+    const reply = await this.run(CLAIM, key, request.token, request.leaseMs, request.ttlMs, request.validationHash ?? '', request.withExpiry === true ? '1' : '0');
     if (typeof reply === 'number') return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs: reply };
     if (typeof reply === 'string') return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply), nowMs: Date.now() };
     if (Array.isArray(reply) && reply.length === 1) return { outcome: ClaimOutcome.TakenOver, leaseExpiresAtMs: Number(reply[0]) };
     if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'string') {
-      return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply[0]), nowMs: Number(reply[1]) };
+      const record = decodeOrThrow(key, reply[0]);
+      // {completed record, pttl} when withExpiry was asked; {in-progress record, server now} otherwise.
+      if (record.status === RecordStatus.Completed) {
+        const nowMs = Date.now();
+        const pttl = Number(reply[1]);
+        return { outcome: ClaimOutcome.Existing, record, nowMs, ...(pttl > 0 ? { expiresAtMs: nowMs + pttl } : {}) };
+      }
+      return { outcome: ClaimOutcome.Existing, record, nowMs: Number(reply[1]) };
     }
     throw new IdempotencyStoreError(`Unexpected reply to the claim script for ${key}.`);
   }

@@ -20,13 +20,17 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * ARGV: token, leaseMs, ttlMs, validationHash.
+ * ARGV: token, leaseMs, ttlMs, validationHash, withTtl ('1': also return a completed record's PTTL).
  * Replies: integer lease expiry (claimed); {leaseExpiry} (expired lease taken over);
- * {record, now} (live claim of another caller); record string (completed, or unreadable: the client decides).
+ * {record, now} (live claim of another caller); record string, or {record, pttl} with withTtl
+ * (completed, or unreadable: the client decides).
  * A hit (completed record) costs one GET inside the script and returns before reading the clock.
  */
 export const CLAIM = script(`local v = redis.call('GET', KEYS[1])
-if v and string.byte(v, 1) ~= 80 then return v end
+if v and string.byte(v, 1) ~= 80 then
+  if ARGV[5] == '1' then return {v, redis.call('PTTL', KEYS[1])} end
+  return v
+end
 ${NOW}
 if v then
   local a = string.find(v, '|', 3, true)

@@ -1,26 +1,26 @@
-import type { DecisionLog, IdempotencyLogger } from '../../lib';
+import type { DecisionLine, IdempotencyLogger } from '../../lib';
 
 /** A logged line as the fake logger saw it. */
 export interface CapturedLine {
   readonly level: 'info' | 'warn' | 'error';
   readonly message: string;
-  readonly attributes: DecisionLog;
+  readonly attributes: DecisionLine;
 }
 
 /** An {@link IdempotencyLogger} that keeps every line, for assertions. */
 export class CaptureLogger implements IdempotencyLogger {
   readonly lines: CapturedLine[] = [];
 
-  info(message: string, attributes: DecisionLog): void {
-    this.lines.push({ level: 'info', message, attributes });
+  info(line: DecisionLine): void {
+    this.lines.push({ level: 'info', message: line.message, attributes: line });
   }
 
-  warn(message: string, attributes: DecisionLog): void {
-    this.lines.push({ level: 'warn', message, attributes });
+  warn(line: DecisionLine): void {
+    this.lines.push({ level: 'warn', message: line.message, attributes: line });
   }
 
-  error(message: string, attributes: DecisionLog): void {
-    this.lines.push({ level: 'error', message, attributes });
+  error(line: DecisionLine): void {
+    this.lines.push({ level: 'error', message: line.message, attributes: line });
   }
 
   /** The decisions logged, in order. */

@@ -61,6 +61,17 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       await expect(store.complete(k, 'tok-a', '{"again":1}', undefined, 60_000)).resolves.toBe(false);
     });
 
+    it('reports when a completed record expires, when asked', async () => {
+      const k = key();
+      await claim(k, 'a');
+      await store.complete(k, 'a', '1', undefined, 30_000);
+      const asked = await store.claim(k, { token: 'b', leaseMs: 1_000, ttlMs: 60_000, withExpiry: true });
+      expect(asked).toMatchObject({ outcome: ClaimOutcome.Existing, record: { status: RecordStatus.Completed } });
+      if (asked.outcome !== ClaimOutcome.Existing) return;
+      expect(asked.expiresAtMs).toBeGreaterThan(Date.now() + 25_000);
+      expect(asked.expiresAtMs).toBeLessThanOrEqual(Date.now() + 30_000 + 1_000);
+    });
+
     it('stores an undefined payload as undefined, distinct from an empty string', async () => {
       const k1 = key();
       const k2 = key();

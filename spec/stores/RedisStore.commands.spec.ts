@@ -66,6 +66,22 @@ describe('Redis commands per path (MONITOR)', () => {
     expect(await commandsOf(() => expect(charge({ id: 'slow', amount: 9 })).rejects.toThrow(IdempotencyPayloadMismatchError))).toEqual(['evalsha']);
   });
 
+  it('sends nothing for a hit served from the local cache, after one claim that learns the expiry', async () => {
+    const cached = makeIdempotent(async function cachedCharge(event: { id: string }) {
+      return { ok: event.id };
+    }, { key: 'id', store: () => store, logger, localCache: { maxEntries: 100 } });
+    await charge({ id: 'lc' });
+    expect(await commandsOf(() => cached({ id: 'lc-new' }))).toEqual(['evalsha', 'evalsha']);
+    expect(await commandsOf(() => cached({ id: 'lc-new' }))).toEqual([]);
+    // A record completed by another function instance: the first hit asks Redis (and learns the PTTL).
+    await commandsOf(() => charge({ id: 'lc-other' }));
+    const other = makeIdempotent(async function charge(event: { id: string }) {
+      return { ok: event.id };
+    }, { key: 'id', store: () => store, logger, localCache: { maxEntries: 100 } });
+    expect(await commandsOf(() => other({ id: 'lc-other' }))).toEqual(['evalsha']);
+    expect(await commandsOf(() => other({ id: 'lc-other' }))).toEqual([]);
+  });
+
   it('sends EVAL again after the server forgets its scripts (SCRIPT FLUSH, restart)', async () => {
     const admin = new Redis(server.url);
     await admin.script('FLUSH');

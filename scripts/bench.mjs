@@ -1,0 +1,398 @@
+// npm run bench: this library against Powertools idempotency and the naive GET/SET, side by side,
+// on one redis-server spawned on a free loopback port. Writes docs/bench/{results.md,chart.svg,results.json}.
+//
+//   node scripts/bench.mjs [--quick]
+//
+// The parent spawns Redis and two worker processes (library logging at INFO, the default, then at
+// WARN). A worker's stdout goes to /dev/null: the decision lines are formatted and written as in
+// Lambda, without flooding this report. Systems run interleaved in shuffled blocks so machine drift
+// cancels out.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const SIZES = quick
+  ? { rounds: 4, block: 100, throughputCalls: 4_000, duplicates: 200, monitorCalls: 50, keyOps: 20_000 }
+  : { rounds: 12, block: 250, throughputCalls: 20_000, duplicates: 200, monitorCalls: 200, keyOps: 100_000 };
+const CONCURRENCY = 64;
+
+// ---------------------------------------------------------------- shared: the event and handler
+function apiEvent(key) {
+  // An API Gateway HTTP API v2 event of about 1.6 KB, keyed on its Idempotency-Key header.
+  return {
+    version: '2.0',
+    routeKey: 'POST /payments',
+    rawPath: '/payments',
+    rawQueryString: 'expand=customer&expand=invoice',
+    headers: {
+      accept: 'application/json',
+      'accept-encoding': 'gzip, deflate, br',
+      'content-type': 'application/json',
+      'content-length': '161',
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'idempotency-key': key,
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+      'x-amzn-trace-id': 'Root=1-67a1b2c3-0123456789abcdef01234567',
+      'x-forwarded-for': '203.0.113.10',
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
+      authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjdXN0XzEyMyJ9.c2lnbmF0dXJlLXBsYWNlaG9sZGVy',
+    },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authorizer: { jwt: { claims: { sub: 'cust_123', scope: 'payments:write' }, scopes: ['payments:write'] } },
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method: 'POST', path: '/payments', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'Mozilla/5.0' },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: 'POST /payments',
+      stage: '$default',
+      time: '26/Nov/2026:14:00:00 +0000',
+      timeEpoch: 1795000000000,
+    },
+    body: JSON.stringify({ orderId: 'order-0001', customerId: 'cust_123', amountCents: 1999, currency: 'EUR', lines: [{ sku: 'SKU-1', qty: 1 }, { sku: 'SKU-2', qty: 2 }] }),
+    isBase64Encoded: false,
+  };
+}
+
+const context = { functionName: 'bench', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 };
+
+// ---------------------------------------------------------------- parent
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`redis-server exited (${code}); install it with apt-get install -y redis-server`)));
+  });
+  child.stdout.resume();
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+function runWorker(url, logLevel) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', ...(quick ? ['--quick'] : [])], {
+      env: { ...process.env, REDIS_URL: url, POWERTOOLS_LOG_LEVEL: logLevel, POWERTOOLS_SERVICE_NAME: 'bench' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    let result;
+    child.on('message', (m) => (result = m));
+    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`worker exited with ${code}`))));
+  });
+}
+
+function coldStart() {
+  // A fresh process per sample: import cost and the first call (connect + EVAL) of each system.
+  const script = `
+    const { performance } = require('node:perf_hooks');
+    const t0 = performance.now();
+    const lib = require('lambda-idempotency');
+    const t1 = performance.now();
+    const store = new lib.RedisStore(process.env.REDIS_URL);
+    const fn = lib.makeIdempotent(async function cold(e) { return 1; }, { key: 'k', store, logger: { info() {}, warn() {}, error() {} } });
+    fn({ k: 'cold-' + Math.random() }).then(async () => {
+      const t2 = performance.now();
+      await fn({ k: 'cold2-' + Math.random() });
+      const t3 = performance.now();
+      process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, secondCallMs: t3 - t2 }));
+      await store.close();
+    });`;
+  const samples = [];
+  for (let i = 0; i < (quick ? 3 : 7); i++) samples.push(JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, REDIS_URL: process.env.BENCH_REDIS_URL } }).toString()));
+  const med = (k) => samples.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  return { importMs: med('importMs'), firstCallMs: med('firstCallMs'), secondCallMs: med('secondCallMs') };
+}
+
+const fmtUs = (ms) => `${Math.round(ms * 1000)} us`;
+const fmtRate = (r) => `${(r / 1000).toFixed(1)}k/s`;
+
+function markdown(runs, meta, cold) {
+  const [info, warn] = runs;
+  const rows = [];
+  rows.push('| system | miss p50 | miss p99 | hit p50 | hit p99 | Redis commands hit / miss | hits/s at 64 concurrent | misses/s at 64 concurrent | executions of 200 concurrent duplicates |');
+  rows.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const add = (label, s) =>
+    rows.push(`| ${label} | ${fmtUs(s.miss.p50)} | ${fmtUs(s.miss.p99)} | ${fmtUs(s.hit.p50)} | ${fmtUs(s.hit.p99)} | ${s.commands ? `${s.commands.hit} / ${s.commands.miss}` : '-'} | ${fmtRate(s.throughput.hit)} | ${fmtRate(s.throughput.miss)} | ${s.duplicates ?? '-'} |`);
+  add('bare handler (no idempotency)', info.systems.bare);
+  add('naive GET/SET with ioredis', info.systems.naive);
+  add('Powertools idempotency 2.35 + @redis/client', info.systems.powertools);
+  add('**lambda-idempotency** (RedisStore, logs at INFO: default)', info.systems.ours);
+  add('lambda-idempotency, POWERTOOLS_LOG_LEVEL=WARN', warn.systems.ours);
+  const o = info.systems.ours;
+  const ratios = [
+    `hit p50 vs naive GET: **${(o.hit.p50 / info.systems.naive.hit.p50).toFixed(2)}x** (WARN: ${(warn.systems.ours.hit.p50 / warn.systems.naive.hit.p50).toFixed(2)}x)`,
+    `hit p50 vs Powertools: **${(o.hit.p50 / info.systems.powertools.hit.p50).toFixed(2)}x**, miss p50 vs Powertools: **${(o.miss.p50 / info.systems.powertools.miss.p50).toFixed(2)}x**`,
+    `throughput at 64 concurrent vs Powertools: hits **${(o.throughput.hit / info.systems.powertools.throughput.hit).toFixed(2)}x**, misses **${(o.throughput.miss / info.systems.powertools.throughput.miss).toFixed(2)}x**`,
+  ];
+  return [
+    `Measured ${meta.date} on ${meta.machine}; Redis ${meta.redis} on loopback; Node.js ${meta.node}. ` +
+      `${meta.rounds} interleaved rounds of ${meta.block} sequential misses and hits per system; throughput from ${meta.throughputCalls} calls at concurrency ${CONCURRENCY}.`,
+    '',
+    ...rows,
+    '',
+    ...ratios.map((r) => `- ${r}`),
+    `- key derivation for the 1.6 KB event: ${info.keyDerivation.headerUs.toFixed(2)} us (header key), ${info.keyDerivation.wholeEventUs.toFixed(2)} us (whole event: canonical JSON + SHA-256)`,
+    `- cold start (fresh process, median): import ${cold.importMs.toFixed(1)} ms, first call ${cold.firstCallMs.toFixed(1)} ms (connect + EVAL), second call ${cold.secondCallMs.toFixed(2)} ms`,
+    '',
+    'Reproduce: `npm run bench` (writes docs/bench/results.md, chart.svg, results.json).',
+  ].join('\n');
+}
+
+function svg(runs) {
+  const [info, warn] = runs;
+  const systems = [
+    ['naive GET/SET', info.systems.naive],
+    ['Powertools', info.systems.powertools],
+    ['ours (INFO)', info.systems.ours],
+    ['ours (WARN)', warn.systems.ours],
+  ];
+  const W = 760, H = 300, left = 120, barH = 14;
+  const panel = (x0, title, values, unit, fmt) => {
+    const max = Math.max(...values.map((v) => v[1]));
+    const width = 280;
+    let s = `<text x="${x0}" y="30" font-size="14" font-weight="bold">${title}</text>`;
+    values.forEach(([label, v, color], i) => {
+      const y = 50 + i * 26;
+      const w = Math.max(1, (v / max) * width);
+      s += `<text x="${x0 - 8}" y="${y + 11}" font-size="12" text-anchor="end">${label}</text>`;
+      s += `<rect x="${x0}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`;
+      s += `<text x="${x0 + w + 4}" y="${y + 11}" font-size="11">${fmt(v)}${unit}</text>`;
+    });
+    return s;
+  };
+  const colors = ['#999', '#e69f00', '#0072b2', '#56b4e9'];
+  const lat = [];
+  systems.forEach(([l, s], i) => {
+    lat.push([`${l} hit`, s.hit.p50 * 1000, colors[i]]);
+  });
+  systems.forEach(([l, s], i) => lat.push([`${l} miss`, s.miss.p50 * 1000, colors[i]]));
+  const thr = systems.map(([l, s], i) => [l, s.throughput.hit, colors[i]]);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+${panel(left, 'p50 latency (us, lower is better)', lat, ' us', (v) => Math.round(v))}
+${panel(left + 380, 'hits/s at 64 concurrent', thr, '/s', (v) => `${(v / 1000).toFixed(1)}k`)}
+</svg>
+`;
+}
+
+async function parent() {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const redis = await startRedis();
+  process.env.BENCH_REDIS_URL = redis.url;
+  try {
+    const meta = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+      redis: execFileSync('redis-server', ['--version']).toString().match(/v=([\d.]+)/)?.[1],
+      node: process.version,
+      ...SIZES,
+    };
+    process.stderr.write(`redis-server on ${redis.url}; worker with logs at INFO...\n`);
+    const info = await runWorker(redis.url, 'INFO');
+    process.stderr.write('worker with logs at WARN...\n');
+    const warn = await runWorker(redis.url, 'WARN');
+    const cold = coldStart();
+    const md = markdown([info, warn], meta, cold);
+    mkdirSync(join(root, 'docs/bench'), { recursive: true });
+    writeFileSync(join(root, 'docs/bench/results.md'), md + '\n');
+    writeFileSync(join(root, 'docs/bench/chart.svg'), svg([info, warn]));
+    writeFileSync(join(root, 'docs/bench/results.json'), JSON.stringify({ meta, cold, info, warn }, null, 2) + '\n');
+    process.stdout.write(md + '\n');
+  } finally {
+    redis.stop();
+  }
+}
+
+// ---------------------------------------------------------------- worker
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p99: at(0.99), n: s.length };
+}
+
+const stage = (name) => process.env.BENCH_DEBUG && process.stderr.write(`[worker] ${name} ${new Date().toISOString()}\n`);
+
+async function worker() {
+  const url = process.env.REDIS_URL;
+  const { makeIdempotent, RedisStore, hashValue } = await import('lambda-idempotency');
+  const { Redis } = await import('ioredis');
+  const powertools = await import('@aws-lambda-powertools/idempotency');
+  const { CachePersistenceLayer } = await import('@aws-lambda-powertools/idempotency/cache');
+  const { createClient } = await import('@redis/client');
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const { select, compileSelector } = await import('../dist/cjs/key.js');
+
+  let executions = 0;
+  const inner = async (event) => {
+    executions++;
+    if (event.slow) await new Promise((r) => setTimeout(r, 20));
+    return { statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_123","amountCents":1999,"currency":"EUR"}' };
+  };
+
+  const ourStore = new RedisStore(url);
+  const ours = makeIdempotent(async function charge(event, ctx) { return inner(event, ctx); }, { key: 'headers.idempotency-key', store: ourStore, logger: new Logger() });
+
+  const naiveClient = new Redis(url);
+  const naive = async (event, ctx) => {
+    const key = 'naive:' + createHash('sha256').update(JSON.stringify(event.headers['idempotency-key'])).digest('hex');
+    const cached = await naiveClient.get(key);
+    if (cached !== null) return JSON.parse(cached);
+    const result = await inner(event, ctx);
+    await naiveClient.set(key, JSON.stringify(result));
+    return result;
+  };
+
+  const ptClient = await createClient({ url }).connect();
+  const pt = powertools.makeIdempotent(inner, {
+    persistenceStore: new CachePersistenceLayer({ client: ptClient }),
+    config: new powertools.IdempotencyConfig({ eventKeyJmesPath: 'headers."idempotency-key"' }),
+  });
+
+  stage('const systems = { bare: inner,');
+  const systems = { bare: inner, naive, powertools: pt, ours };
+  const run = id => systems[id];
+  const newKey = () => randomUUID();
+  const lat = Object.fromEntries(Object.keys(systems).map((k) => [k, { hit: [], miss: [] }]));
+  const hitKeys = {};
+  for (const id of Object.keys(systems)) {
+    hitKeys[id] = newKey();
+    await run(id)(apiEvent(hitKeys[id]), context);
+  }
+  // Warm-up: JIT, scripts cached, connections up.
+  for (const id of Object.keys(systems)) for (let i = 0; i < 300; i++) await run(id)(apiEvent(i % 2 ? hitKeys[id] : newKey()), context);
+
+  stage('for (let round = 0; round < SI');
+  for (let round = 0; round < SIZES.rounds; round++) {
+    const order = Object.keys(systems).sort(() => Math.random() - 0.5);
+    for (const id of order) {
+      const fn = run(id);
+      for (let i = 0; i < SIZES.block; i++) {
+        const event = apiEvent(newKey());
+        const t = performance.now();
+        await fn(event, context);
+        lat[id].miss.push(performance.now() - t);
+      }
+      const hitEvent = apiEvent(hitKeys[id]);
+      for (let i = 0; i < SIZES.block; i++) {
+        const event = { ...hitEvent };
+        const t = performance.now();
+        await fn(event, context);
+        lat[id].hit.push(performance.now() - t);
+      }
+    }
+  }
+
+  // Throughput at 64 concurrent calls: hits on pre-completed keys, then misses on fresh keys.
+  async function throughput(fn, makeEvent) {
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
+      while (next < SIZES.throughputCalls) {
+        next++;
+        await fn(makeEvent(w), context);
+      }
+    }));
+    return SIZES.throughputCalls / ((performance.now() - t) / 1000);
+  }
+  stage('const thr = {};');
+  const thr = {};
+  for (const id of Object.keys(systems)) {
+    const keys = Array.from({ length: CONCURRENCY }, () => newKey());
+    for (const k of keys) await run(id)(apiEvent(k), context);
+    const hit = await throughput(run(id), (w) => apiEvent(keys[w]));
+    const miss = await throughput(run(id), () => apiEvent(newKey()));
+    thr[id] = { hit, miss };
+  }
+
+  // Commands the client sends per call (MONITOR; lua-internal commands excluded).
+  stage('const monitor = await new Redi');
+  const monitorOwner = new Redis(url);
+  const monitor = await monitorOwner.monitor();
+  const seen = [];
+  monitor.on('monitor', (_t, args, source) => {
+    if (source !== 'lua') seen.push(String(args[0]).toLowerCase());
+  });
+  const settle = () => new Promise((r) => setTimeout(r, 200));
+  const commands = {};
+  for (const id of ['naive', 'powertools', 'ours']) {
+    const fn = run(id);
+    await settle();
+    seen.length = 0;
+    for (let i = 0; i < SIZES.monitorCalls; i++) await fn(apiEvent(hitKeys[id]), context);
+    await settle();
+    const hit = seen.length / SIZES.monitorCalls;
+    seen.length = 0;
+    for (let i = 0; i < SIZES.monitorCalls; i++) await fn(apiEvent(newKey()), context);
+    await settle();
+    commands[id] = { hit: +hit.toFixed(2), miss: +(seen.length / SIZES.monitorCalls).toFixed(2) };
+  }
+  monitor.disconnect();
+  monitorOwner.disconnect();
+
+  // Exactly-once: 200 concurrent duplicates of one key, the handler taking 20 ms.
+  stage('const duplicates = {};');
+  const duplicates = {};
+  for (const id of ['naive', 'powertools', 'ours']) {
+    executions = 0;
+    const event = { ...apiEvent(newKey()), slow: true };
+    await Promise.allSettled(Array.from({ length: SIZES.duplicates }, () => run(id)({ ...event }, context)));
+    duplicates[id] = executions;
+  }
+
+  // Key derivation cost for the 1.6 KB event (CPU only).
+  stage("const event = apiEvent('k-1');");
+  const event = apiEvent('k-1');
+  const header = compileSelector('headers.idempotency-key');
+  const whole = compileSelector(undefined);
+  const time = (fn) => {
+    for (let i = 0; i < 2_000; i++) fn();
+    const t = performance.now();
+    for (let i = 0; i < SIZES.keyOps; i++) fn();
+    return ((performance.now() - t) * 1000) / SIZES.keyOps;
+  };
+  const keyDerivation = {
+    headerUs: time(() => hashValue(select(event, header, new Map()))),
+    wholeEventUs: time(() => hashValue(select(event, whole, new Map()))),
+  };
+
+  const result = { systems: {}, keyDerivation };
+  for (const id of Object.keys(systems)) {
+    result.systems[id] = { miss: stats(lat[id].miss), hit: stats(lat[id].hit), throughput: thr[id], commands: commands[id], duplicates: duplicates[id] };
+  }
+  await ourStore.close();
+  naiveClient.disconnect();
+  await ptClient.quit();
+  process.send(result, () => process.disconnect());
+}
+
+if (process.argv.includes('--worker')) worker().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+else parent().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
