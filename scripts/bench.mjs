@@ -94,7 +94,7 @@ async function startRedis() {
 
 function runWorker(url, logLevel) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--worker', ...(quick ? ['--quick'] : [])], {
+    const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--worker', ...(quick ? ['--quick'] : [])], {
       env: { ...process.env, REDIS_URL: url, POWERTOOLS_LOG_LEVEL: logLevel, POWERTOOLS_SERVICE_NAME: 'bench' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
@@ -141,6 +141,8 @@ function markdown(runs, meta, cold) {
   add('Powertools idempotency 2.35 + @redis/client', info.systems.powertools);
   add('**lambda-idempotency** (RedisStore, logs at INFO: default)', info.systems.ours);
   add('lambda-idempotency, POWERTOOLS_LOG_LEVEL=WARN', warn.systems.ours);
+  add('lambda-idempotency + localCache (hits served in process)', info.systems.oursCached);
+  add('lambda-idempotency + localCache, POWERTOOLS_LOG_LEVEL=WARN', warn.systems.oursCached);
   const o = info.systems.ours;
   const ratios = [
     `hit p50 vs naive GET: **${(o.hit.p50 / info.systems.naive.hit.p50).toFixed(2)}x** (WARN: ${(warn.systems.ours.hit.p50 / warn.systems.naive.hit.p50).toFixed(2)}x)`,
@@ -155,6 +157,7 @@ function markdown(runs, meta, cold) {
     '',
     ...ratios.map((r) => `- ${r}`),
     `- key derivation for the 1.6 KB event: ${info.keyDerivation.headerUs.toFixed(2)} us (header key), ${info.keyDerivation.wholeEventUs.toFixed(2)} us (whole event: canonical JSON + SHA-256)`,
+    `- heap with localCache { maxEntries: 1000 } over ${info.heap.invocations.toLocaleString('en')} invocations of distinct keys: ${info.heap.samplesMb.join(', ')} MB after each 100k (flat: bounded by maxEntries)`,
     `- cold start (fresh process, median): import ${cold.importMs.toFixed(1)} ms, first call ${cold.firstCallMs.toFixed(1)} ms (connect + EVAL), second call ${cold.secondCallMs.toFixed(2)} ms`,
     '',
     'Reproduce: `npm run bench` (writes docs/bench/results.md, chart.svg, results.json).',
@@ -168,11 +171,12 @@ function svg(runs) {
     ['Powertools', info.systems.powertools],
     ['ours (INFO)', info.systems.ours],
     ['ours (WARN)', warn.systems.ours],
+    ['ours + cache', info.systems.oursCached],
   ];
-  const W = 760, H = 300, left = 120, barH = 14;
+  const W = 980, H = 330, left = 150, barH = 14;
   const panel = (x0, title, values, unit, fmt) => {
     const max = Math.max(...values.map((v) => v[1]));
-    const width = 280;
+    const width = 230;
     let s = `<text x="${x0}" y="30" font-size="14" font-weight="bold">${title}</text>`;
     values.forEach(([label, v, color], i) => {
       const y = 50 + i * 26;
@@ -183,7 +187,7 @@ function svg(runs) {
     });
     return s;
   };
-  const colors = ['#999', '#e69f00', '#0072b2', '#56b4e9'];
+  const colors = ['#999', '#e69f00', '#0072b2', '#56b4e9', '#009e73'];
   const lat = [];
   systems.forEach(([l, s], i) => {
     lat.push([`${l} hit`, s.hit.p50 * 1000, colors[i]]);
@@ -193,7 +197,7 @@ function svg(runs) {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 ${panel(left, 'p50 latency (us, lower is better)', lat, ' us', (v) => Math.round(v))}
-${panel(left + 380, 'hits/s at 64 concurrent', thr, '/s', (v) => `${(v / 1000).toFixed(1)}k`)}
+${panel(left + 460, 'hits/s at 64 concurrent (higher is better)', thr, '/s', (v) => `${(v / 1000).toFixed(1)}k`)}
 </svg>
 `;
 }
@@ -233,8 +237,6 @@ function stats(samples) {
   return { p50: at(0.5), p99: at(0.99), n: s.length };
 }
 
-const stage = (name) => process.env.BENCH_DEBUG && process.stderr.write(`[worker] ${name} ${new Date().toISOString()}\n`);
-
 async function worker() {
   const url = process.env.REDIS_URL;
   const { makeIdempotent, RedisStore, hashValue } = await import('lambda-idempotency');
@@ -255,6 +257,11 @@ async function worker() {
   const ourStore = new RedisStore(url);
   const ours = makeIdempotent(async function charge(event, ctx) { return inner(event, ctx); }, { key: 'headers.idempotency-key', store: ourStore, logger: new Logger() });
 
+  const cachedStore = new RedisStore(url);
+  const oursCached = makeIdempotent(async function chargeCached(event, ctx) { return inner(event, ctx); }, {
+    key: 'headers.idempotency-key', store: cachedStore, logger: new Logger(), localCache: { maxEntries: 10_000 },
+  });
+
   const naiveClient = new Redis(url);
   const naive = async (event, ctx) => {
     const key = 'naive:' + createHash('sha256').update(JSON.stringify(event.headers['idempotency-key'])).digest('hex');
@@ -271,8 +278,7 @@ async function worker() {
     config: new powertools.IdempotencyConfig({ eventKeyJmesPath: 'headers."idempotency-key"' }),
   });
 
-  stage('const systems = { bare: inner,');
-  const systems = { bare: inner, naive, powertools: pt, ours };
+  const systems = { bare: inner, naive, powertools: pt, ours, oursCached };
   const run = id => systems[id];
   const newKey = () => randomUUID();
   const lat = Object.fromEntries(Object.keys(systems).map((k) => [k, { hit: [], miss: [] }]));
@@ -284,7 +290,6 @@ async function worker() {
   // Warm-up: JIT, scripts cached, connections up.
   for (const id of Object.keys(systems)) for (let i = 0; i < 300; i++) await run(id)(apiEvent(i % 2 ? hitKeys[id] : newKey()), context);
 
-  stage('for (let round = 0; round < SI');
   for (let round = 0; round < SIZES.rounds; round++) {
     const order = Object.keys(systems).sort(() => Math.random() - 0.5);
     for (const id of order) {
@@ -317,7 +322,6 @@ async function worker() {
     }));
     return SIZES.throughputCalls / ((performance.now() - t) / 1000);
   }
-  stage('const thr = {};');
   const thr = {};
   for (const id of Object.keys(systems)) {
     const keys = Array.from({ length: CONCURRENCY }, () => newKey());
@@ -328,7 +332,6 @@ async function worker() {
   }
 
   // Commands the client sends per call (MONITOR; lua-internal commands excluded).
-  stage('const monitor = await new Redi');
   const monitorOwner = new Redis(url);
   const monitor = await monitorOwner.monitor();
   const seen = [];
@@ -337,7 +340,7 @@ async function worker() {
   });
   const settle = () => new Promise((r) => setTimeout(r, 200));
   const commands = {};
-  for (const id of ['naive', 'powertools', 'ours']) {
+  for (const id of ['naive', 'powertools', 'ours', 'oursCached']) {
     const fn = run(id);
     await settle();
     seen.length = 0;
@@ -353,7 +356,6 @@ async function worker() {
   monitorOwner.disconnect();
 
   // Exactly-once: 200 concurrent duplicates of one key, the handler taking 20 ms.
-  stage('const duplicates = {};');
   const duplicates = {};
   for (const id of ['naive', 'powertools', 'ours']) {
     executions = 0;
@@ -363,7 +365,6 @@ async function worker() {
   }
 
   // Key derivation cost for the 1.6 KB event (CPU only).
-  stage("const event = apiEvent('k-1');");
   const event = apiEvent('k-1');
   const header = compileSelector('headers.idempotency-key');
   const whole = compileSelector(undefined);
@@ -378,11 +379,29 @@ async function worker() {
     wholeEventUs: time(() => hashValue(select(event, whole, new Map()))),
   };
 
-  const result = { systems: {}, keyDerivation };
+  // Heap with the local cache on: a million invocations over a million distinct keys, against a
+  // stub store that answers "completed" (so every call inserts into the cache).
+  const stubStore = {
+    claim: async () => ({ outcome: 'existing', record: { status: 'COMPLETED', payload: '{"ok":true}' }, nowMs: Date.now(), expiresAtMs: Date.now() + 3_600_000 }),
+    complete: async () => true, release: async () => true, renewLease: async () => true, get: async () => undefined, delete: async () => false,
+  };
+  const heapFn = makeIdempotent(async function heap() { return 1; }, { key: 'id', store: stubStore, logger: { info() {}, warn() {}, error() {} }, localCache: { maxEntries: 1_000 } });
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const heapSamples = [];
+  const million = quick ? 200_000 : 1_000_000;
+  for (let i = 0; i < million; i++) {
+    await heapFn({ id: i });
+    if (i % 100_000 === 99_999) { global.gc?.(); heapSamples.push(process.memoryUsage().heapUsed); }
+  }
+  const heap = { invocations: million, maxEntries: 1_000, beforeMb: heapBefore / 2 ** 20, samplesMb: heapSamples.map((h) => +(h / 2 ** 20).toFixed(1)) };
+
+  const result = { systems: {}, keyDerivation, heap };
   for (const id of Object.keys(systems)) {
     result.systems[id] = { miss: stats(lat[id].miss), hit: stats(lat[id].hit), throughput: thr[id], commands: commands[id], duplicates: duplicates[id] };
   }
   await ourStore.close();
+  await cachedStore.close();
   naiveClient.disconnect();
   await ptClient.quit();
   process.send(result, () => process.disconnect());
