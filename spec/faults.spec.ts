@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import {
+  hashValue,
+  IdempotencyCompletionError,
+  IdempotencyError,
+  IdempotencyInProgressError,
+  IdempotencyStoreError,
+  makeIdempotent,
+  RedisStore,
+} from '../lib';
+import { startRedisServer, type RedisServer } from './helpers/redisServer';
+import { startStallProxy } from './helpers/stallProxy';
+import { sleep } from './helpers/lambda';
+import { CaptureLogger } from './helpers/logger';
+import { run } from './helpers/run';
+
+/** Faults on real redis-server processes and real sockets, loopback only, bounded in count and time. */
+
+describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocations at concurrency 32', () => {
+  let dir: string;
+  let server: RedisServer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idem-aof-'));
+    // AOF with fsync on every write, as a payments deployment would run it: claims and results
+    // survive the crash, so the library's own guarantee is what is tested.
+    server = await startRedisServer({ args: ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir] });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('executes no key twice, fails every other call with a typed error, and recovers in process', async () => {
+    const store = new RedisStore(server.url, { commandTimeoutMs: 500, connectTimeoutMs: 500 });
+    const executions = new Map<string, number>();
+    const failures: Array<{ orderId: string; error: unknown }> = [];
+    let succeeded = 0;
+    const charge = makeIdempotent(async function charge(event: { orderId: string }) {
+      executions.set(event.orderId, (executions.get(event.orderId) ?? 0) + 1);
+      await sleep(2);
+      return event.orderId;
+    }, { key: 'orderId', store, logger: new CaptureLogger(), leaseSeconds: 2 });
+    const doubles = (): string[] => [...executions].filter(([, n]) => n > 1).map(([k]) => k);
+
+    try {
+      // 500 keys, each sent 4 times, in random order; the crash comes after 600 calls.
+      const calls = Array.from({ length: 2_000 }, (_, i) => `order-${i % 500}`).sort(() => Math.random() - 0.5);
+      let next = 0;
+      let crashed = false;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < calls.length) {
+            const orderId = calls[next++] as string;
+            if (!crashed && next >= 600) {
+              crashed = true;
+              await server.kill();
+              setTimeout(() => void server.start(), 300);
+            }
+            try {
+              expect(await charge({ orderId })).toBe(orderId);
+              succeeded++;
+            } catch (error) {
+              failures.push({ orderId, error });
+            }
+          }
+        }),
+      );
+      expect(doubles()).toEqual([]);
+      expect(failures.filter((f) => !(f.error instanceof IdempotencyError))).toEqual([]);
+      expect(failures.some((f) => f.error instanceof IdempotencyStoreError)).toBe(true);
+      expect(succeeded).toBeGreaterThan(1_000);
+
+      // Recovery in the same process. Claims caught by the crash end with their lease; then every
+      // key completes. A key may run a second time only where its first caller was told the
+      // result could not be recorded (IdempotencyCompletionError): never silently.
+      await sleep(2_100);
+      const again = await Promise.allSettled(Array.from({ length: 500 }, (_, i) => charge({ orderId: `order-${i}` })));
+      expect(again.filter((r) => r.status === 'rejected')).toEqual([]);
+      const told = new Set(failures.filter((f) => f.error instanceof IdempotencyCompletionError).map((f) => f.orderId));
+      expect(doubles().filter((k) => !told.has(k))).toEqual([]);
+      process.stdout.write(
+        `kill/restart: ${succeeded} succeeded, ${failures.length} failed with typed errors (${told.size} told the result was not recorded), ` +
+          `${doubles().length} re-executed after their lease, 0 silent double executions\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('network faults and partial failures', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('fails calls on a stalled path within the command timeout instead of hanging, then recovers', async () => {
+    const proxy = await startStallProxy(server.port);
+    const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });
+    let runs = 0;
+    const fn = makeIdempotent(async function stalled(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    try {
+      await fn({ id: 'before' });
+      proxy.stall();
+      const outcomes = await Promise.allSettled([fn({ id: 'a' }), fn({ id: 'b' }), fn({ id: 'c' })]);
+      expect(outcomes.map((o) => o.status === 'rejected' && o.reason instanceof IdempotencyStoreError)).toEqual([true, true, true]);
+      expect(runs).toBe(1);
+      proxy.resume();
+      await sleep(100);
+      await expect(fn({ id: 'after' })).resolves.toBe(2);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('surfaces a completion write that fails after the side effect, logs it at error level, and never runs the side effect again on retry', async () => {
+    const proxy = await startStallProxy(server.port);
+    const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });
+    const logger = new CaptureLogger();
+    let charges = 0;
+    const fn = makeIdempotent(async function chargeCard(_e: { id: string }) {
+      charges++;
+      proxy.stall(); // the network fails between the side effect and the completion write
+      return 'charged';
+    }, { key: 'id', store, logger, leaseSeconds: 30 });
+    try {
+      const error = await fn({ id: 'card-1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyCompletionError);
+      expect((error as IdempotencyCompletionError).result).toBe('charged');
+      expect(logger.lines.at(-1)).toMatchObject({ level: 'error', attributes: { decision: 'store_error', keyHash: hashValue('card-1') } });
+      proxy.cut();
+      await sleep(100);
+      // The claim was kept (P|), or ioredis resent the timed-out completion after reconnecting
+      // and it landed late (C|). Either way a retry never charges the card again.
+      expect(await admin.get(`idempotency:chargeCard:${hashValue('card-1')}`)).toMatch(/^[PC]\|/);
+      const retry = await fn({ id: 'card-1' }).then((v) => v, (e: unknown) => e);
+      expect(retry === 'charged' || retry instanceof IdempotencyInProgressError).toBe(true);
+      expect(charges).toBe(1);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('after a process crashes mid-method, 50 concurrent retries run it exactly once once the lease ends', async () => {
+    const crasher = `
+      const { makeIdempotent, RedisStore } = require('lambda-idempotency');
+      const store = new RedisStore(process.env.REDIS_URL);
+      const fn = makeIdempotent(async function settle(e) { process.exit(3); }, { key: 'id', store, leaseSeconds: 1, logger: { info() {}, warn() {}, error() {} } });
+      fn({ id: 'crash-1' });`;
+    await expect(run(process.execPath, ['-e', crasher], { cwd: join(__dirname, '..'), env: { REDIS_URL: server.url } })).rejects.toThrow(/code 3|failed/);
+    expect(await admin.get(`idempotency:settle:${hashValue('crash-1')}`)).toMatch(/^P\|/);
+
+    const store = new RedisStore(server.url);
+    let executions = 0;
+    const settle = makeIdempotent(async function settle(_e: { id: string }) {
+      executions++;
+      await sleep(20);
+      return 'settled';
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    await expect(settle({ id: 'crash-1' })).rejects.toThrow(IdempotencyInProgressError);
+    await sleep(1_100);
+    const retries = await Promise.allSettled(Array.from({ length: 50 }, () => settle({ id: 'crash-1' })));
+    expect(executions).toBe(1);
+    expect(retries.every((r) => r.status === 'fulfilled' || r.reason instanceof IdempotencyInProgressError)).toBe(true);
+    await store.close();
+  });
+
+  it("runs the method unprotected with onStoreError: 'continue' and logs a warning each time", async () => {
+    const proxy = await startStallProxy(server.port);
+    await proxy.close(); // nothing listens there any more
+    const store = new RedisStore(proxy.url);
+    const logger = new CaptureLogger();
+    let runs = 0;
+    const fn = makeIdempotent(async function open(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger, onStoreError: 'continue' });
+    await fn({ id: 'x' });
+    await fn({ id: 'x' });
+    expect(runs).toBe(2);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.attributes.decision)).toEqual(['fail_open', 'fail_open']);
+    await store.close();
+  });
+});

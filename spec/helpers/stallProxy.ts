@@ -1,0 +1,63 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/**
+ * A loopback TCP proxy that can stop forwarding without closing anything (no FIN, no RST), as a
+ * stalled network path does, and resume later.
+ */
+export interface StallProxy {
+  readonly port: number;
+  readonly url: string;
+  stall(): void;
+  /** Forwards what was held during the stall, then carries on. */
+  resume(): void;
+  /** Drops what was held and closes every connection (the stalled write is lost), then carries on. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export async function startStallProxy(targetPort: number): Promise<StallProxy> {
+  let stalled = false;
+  const sockets = new Set<Socket>();
+  const held: Array<() => void> = [];
+  const forward = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk) => {
+      if (stalled) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
+  };
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    forward(client, upstream);
+    forward(upstream, client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stall: () => {
+      stalled = true;
+    },
+    resume: () => {
+      stalled = false;
+      for (const send of held.splice(0)) send();
+    },
+    cut: () => {
+      held.length = 0;
+      for (const s of sockets) s.destroy();
+      stalled = false;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
