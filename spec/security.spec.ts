@@ -1,0 +1,118 @@
+import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { IdempotencyStoreError, makeIdempotent, RedisStore } from '../lib';
+import { freePort, startRedisServer, type RedisServer } from './helpers/redisServer';
+import { makePki, type TestPki } from './helpers/tls';
+import { CaptureLogger } from './helpers/logger';
+
+const PASSWORD = 'S3cr3t-Passw0rd-Do-Not-Log';
+
+describe('TLS (rediss://) to a redis-server with a certificate made at test time', () => {
+  let pki: TestPki;
+  let otherCa: TestPki;
+  let server: RedisServer;
+  beforeAll(async () => {
+    pki = makePki('good');
+    otherCa = makePki('other');
+    const port = await freePort();
+    server = await startRedisServer({
+      port: 0,
+      urlPrefix: 'rediss://',
+      args: ['--tls-port', String(port), '--tls-cert-file', pki.serverCert, '--tls-key-file', pki.serverKey, '--tls-ca-cert-file', pki.caCert, '--tls-auth-clients', 'no'],
+    });
+    (server as { tlsUrl?: string }).tlsUrl = `rediss://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(pki.dir, { recursive: true, force: true });
+    rmSync(otherCa.dir, { recursive: true, force: true });
+  });
+  const url = (): string => (server as { tlsUrl?: string }).tlsUrl as string;
+
+  it('claims, completes and replays over TLS with the right CA', async () => {
+    const store = new RedisStore(url(), { redisOptions: { tls: { ca: pki.caPem } } });
+    let runs = 0;
+    const fn = makeIdempotent(async function overTls(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    try {
+      await expect(fn({ id: 't' })).resolves.toBe(1);
+      await expect(fn({ id: 't' })).resolves.toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a server whose certificate another CA signed, with IdempotencyStoreError and no run', async () => {
+    const store = new RedisStore(url(), { redisOptions: { tls: { ca: otherCa.caPem } } });
+    let runs = 0;
+    const fn = makeIdempotent(async function wrongCa(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    try {
+      await expect(fn({ id: 't' })).rejects.toThrow(IdempotencyStoreError);
+      expect(runs).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('Redis ACL user and password', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'idem', 'on', `>${PASSWORD}`, '~idempotency:*', '+@all'] });
+  });
+  afterAll(() => server.stop());
+
+  it('works with the right user and password in the URL', async () => {
+    const store = new RedisStore(`redis://idem:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`);
+    const fn = makeIdempotent(async function acl(_e: { id: string }) {
+      return 'ok';
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    try {
+      await expect(fn({ id: 'a' })).resolves.toBe('ok');
+      await expect(fn({ id: 'a' })).resolves.toBe('ok');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a wrong password with a clear IdempotencyStoreError that never contains a password, in the error or the logs', async () => {
+    const wrong = 'Wr0ng-Passw0rd-Also-Secret';
+    const store = new RedisStore(`redis://idem:${wrong}@127.0.0.1:${server.port}`);
+    const logger = new CaptureLogger();
+    const fn = makeIdempotent(async function aclWrong(_e: { id: string }) {
+      return 'ok';
+    }, { key: 'id', store, logger });
+    try {
+      const error = await fn({ id: 'a' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      const text = `${String(error)} ${(error as Error).stack} ${String((error as Error).cause)} ${JSON.stringify(logger.lines)}`;
+      expect(text).toMatch(/WRONGPASS|NOAUTH|invalid username-password|max retries/i);
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(PASSWORD);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps records under the prefix the ACL allows: every record key is <prefix>:<namespace>:<sha256>', async () => {
+    const store = new RedisStore(`redis://idem:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`);
+    const hostile = ['../../etc', 'x:other-namespace:y', '*', '{slot}', '\r\nFLUSHALL\r\n', 'a'.repeat(10_000)];
+    const fn = makeIdempotent(async function keys(e: { id: string }) {
+      return e.id.length;
+    }, { key: 'id', store, logger: new CaptureLogger() });
+    try {
+      for (const id of hostile) await fn({ id });
+      const admin = new Redis({ port: server.port, username: 'idem', password: PASSWORD });
+      const all = await admin.keys('*');
+      admin.disconnect();
+      const mine = all.filter((k) => !k.startsWith('idempotency:acl:'));
+      expect(mine).toHaveLength(hostile.length);
+      expect(mine.every((k) => /^idempotency:keys:[0-9a-f]{64}$/.test(k))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
