@@ -1,0 +1,44 @@
+import { Cluster } from 'ioredis';
+import { RedisStore } from '../../lib';
+import { runDuplicates } from '../helpers/exactlyOnce';
+import { startRedisCluster, type RedisClusterHandle } from '../helpers/redisCluster';
+import { describeStoreContract } from '../helpers/storeContract';
+
+/** RedisStore over an ioredis Cluster of three local masters: every script touches one key. */
+let cluster: RedisClusterHandle;
+const clients: Cluster[] = [];
+const connect = (): Cluster => {
+  const client = new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port })), { redisOptions: { commandTimeout: 10_000 } });
+  clients.push(client);
+  return client;
+};
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+  await cluster.stop();
+});
+
+describeStoreContract('RedisStore on a 3-master Redis Cluster', async () => ({ store: new RedisStore(connect()), prefix: 'cluster' }), async () => undefined);
+
+describe('exactly once on a Redis Cluster', () => {
+  it('runs the method once per key for 100 keys x 50 concurrent duplicates, keys spread over every master', async () => {
+    const stores = [new RedisStore(connect()), new RedisStore(connect())];
+    const run = await runDuplicates(stores, 100, 50, 'cluster-dup');
+    expect(run.otherErrors).toEqual([]);
+    expect(run.executions.size).toBe(100);
+    expect([...run.executions.values()].every((n) => n === 1)).toBe(true);
+    expect(run.results + run.inProgress).toBe(5_000);
+
+    // The keys really are spread: each master holds some of them.
+    const perNode = await Promise.all(
+      (stores[0]?.client as Cluster)
+        .nodes('master')
+        .map(async (node) => (await node.keys('cluster-dup:*')).length),
+    );
+    expect(perNode).toHaveLength(3);
+    expect(perNode.every((n) => n > 0)).toBe(true);
+  });
+});
