@@ -10,9 +10,10 @@ import {
   IdempotencyPayloadMismatchError,
   IdempotencyResultError,
   IdempotencyStoreError,
+  ReplayedError,
 } from './errors';
 import { compileSelector, hashValue, MISSING, select, type CompiledSelector } from './key';
-import { Decision, getDefaultLogger, logDecision, type IdempotencyLogger } from './log';
+import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
 import { LocalResultCache } from './localCache';
 import { RecordStatus } from './record';
@@ -62,6 +63,11 @@ interface Resolved {
   readonly eventArgIndex: number;
   readonly onReplay: ((result: unknown) => unknown) | undefined;
   readonly cache: LocalResultCache | undefined;
+  readonly onDecision: ((decision: DecisionLog) => void) | undefined;
+  readonly cacheResult: ((result: unknown) => boolean) | undefined;
+  readonly cacheError: ((error: unknown) => boolean) | undefined;
+  readonly renewLease: boolean;
+  readonly waitMs: number | undefined;
 }
 
 // Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
@@ -91,6 +97,11 @@ function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults |
     eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
     onReplay: o.onReplay,
     cache: o.localCache === undefined ? undefined : new LocalResultCache(o.localCache.maxEntries),
+    onDecision: o.onDecision,
+    cacheResult: o.cacheResult,
+    cacheError: o.cacheError,
+    renewLease: o.renewLease ?? false,
+    waitMs: o.onInProgress === 'wait' ? (o.waitSeconds ?? DEFAULTS.waitSeconds) * 1000 : undefined,
   };
 }
 
@@ -169,7 +180,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const startedAt = performance.now();
     const r = resolve(self);
     const log = (decision: Decision, keyHash?: string, err?: unknown): void =>
-      logDecision(r.logger, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
+      logDecision(r.logger, r.onDecision, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
 
     // The key is fixed here, before the method runs: a method that mutates its event still
     // completes or releases the record it claimed.
@@ -186,16 +197,20 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const keyHash = hashValue(keyValue);
     const recordKey = r.keyPrefix + keyHash;
     const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, parsed)));
-    const replay = (payload: string | undefined, storedHash: string | undefined): Invocation => {
+    const mismatch = (storedHash: string | undefined): void => {
       if (validationHash !== undefined && storedHash !== undefined && storedHash !== validationHash) {
         log(Decision.PayloadMismatch, keyHash);
         throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
       }
+    };
+    const replay = (payload: string | undefined, storedHash: string | undefined): Invocation => {
+      mismatch(storedHash);
+      log(Decision.Hit, keyHash);
+      // A failure stored by cacheError replays as a thrown error.
+      if (payload !== undefined && payload.charCodeAt(0) === STORED_ERROR) throw replayedError(r, payload, recordKey);
       // Parsed on every replay, so a caller that mutates its result cannot change the next replay.
       const stored = payload === undefined ? undefined : parsePayload(r, payload, recordKey);
-      const result = r.onReplay === undefined ? stored : r.onReplay(stored);
-      log(Decision.Hit, keyHash);
-      return { replay: true, result };
+      return { replay: true, result: r.onReplay === undefined ? stored : r.onReplay(stored) };
     };
     const cached = r.cache?.get(recordKey);
     if (cached !== undefined) return replay(cached.payload, cached.validationHash);
@@ -203,20 +218,22 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const store = resolveStore(r, self);
     const leaseMs = leaseFor(r, args);
     const token = nextToken();
-
+    // onInProgress 'wait': poll the claim with jittered backoff (25 ms doubling to 500 ms), never
+    // past waitSeconds nor past our own lease (which never outlives the Lambda invocation).
+    const waitUntil = r.waitMs === undefined ? 0 : startedAt + Math.min(r.waitMs, leaseMs);
     let claim;
-    try {
-      claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: r.cache !== undefined });
-    } catch (err) {
-      const error = asStoreError(r.namespace, 'the claim', err);
-      log(Decision.StoreError, keyHash, error);
-      // A corrupt record is not an outage: running unprotected could repeat a finished side effect.
-      if (!r.failOpen || error instanceof IdempotencyCorruptRecordError) throw error;
-      log(Decision.FailOpen, keyHash);
-      return UNPROTECTED;
-    }
-
-    if (claim.outcome === ClaimOutcome.Existing) {
+    for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {
+      try {
+        claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: r.cache !== undefined });
+      } catch (err) {
+        const error = asStoreError(r.namespace, 'the claim', err);
+        log(Decision.StoreError, keyHash, error);
+        // A corrupt record is not an outage: running unprotected could repeat a finished side effect.
+        if (!r.failOpen || error instanceof IdempotencyCorruptRecordError) throw error;
+        log(Decision.FailOpen, keyHash);
+        return UNPROTECTED;
+      }
+      if (claim.outcome !== ClaimOutcome.Existing) break;
       const { record } = claim;
       if (record.status === RecordStatus.Completed) {
         const invocation = replay(record.payload, record.validationHash);
@@ -225,46 +242,89 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         }
         return invocation;
       }
-      if (validationHash !== undefined && record.validationHash !== undefined && record.validationHash !== validationHash) {
-        log(Decision.PayloadMismatch, keyHash);
-        throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
+      mismatch(record.validationHash);
+      const pauseMs = delayMs * (0.5 + Math.random() / 2);
+      if (performance.now() + pauseMs < waitUntil) {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        continue;
       }
       log(Decision.InProgress, keyHash);
       throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
     }
     if (claim.outcome === ClaimOutcome.TakenOver) log(Decision.LeaseTakeover, keyHash);
 
+    // renewLease: keep the claim while a long method runs; stops at the end, or when the token is
+    // no longer the owner (then the claim is lost and logged).
+    let renewal: ReturnType<typeof setInterval> | undefined;
+    const stopRenewal = (): void => {
+      if (renewal !== undefined) clearInterval(renewal);
+      renewal = undefined;
+    };
+    if (r.renewLease) {
+      renewal = setInterval(() => {
+        store.renewLease(recordKey, token, leaseMs).then(
+          (owned) => {
+            if (!owned && renewal !== undefined) {
+              stopRenewal();
+              log(Decision.LeaseLost, keyHash);
+            }
+          },
+          (err: unknown) => log(Decision.StoreError, keyHash, asStoreError(r.namespace, 'a lease renewal', err)),
+        );
+      }, Math.max(50, Math.floor(leaseMs / 3)));
+      renewal.unref();
+    }
+
     let finished = false;
+    /** 'stored'; 'lost' (the token no longer owns the record); 'unrecorded' (store failed, fail-open). */
+    const record = async (payload: string | undefined, result: unknown): Promise<'stored' | 'lost' | 'unrecorded'> => {
+      try {
+        return (await store.complete(recordKey, token, payload, validationHash, r.ttlMs)) ? 'stored' : 'lost';
+      } catch (err) {
+        const cause = asStoreError(r.namespace, 'the completion write', err);
+        log(Decision.StoreError, keyHash, cause);
+        if (r.failOpen) return 'unrecorded';
+        // Timeline: method ran (side effect done) → completion write failed. Releasing now
+        // would let a retry repeat the side effect, so the claim is kept until its lease ends.
+        throw new IdempotencyCompletionError(
+          `${r.namespace}: the method ran but its result could not be recorded (key hash ${keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
+          result,
+          { cause },
+        );
+      }
+    };
     return {
       replay: false,
       async fail(error) {
         if (finished) return;
         finished = true;
+        stopRenewal();
+        if (r.cacheError !== undefined && safePredicate(r.cacheError, error)) {
+          // A final failure (a declined card): stored, and replayed as the same error.
+          if ((await record(storedError(error), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
+          return;
+        }
         await release(r, store, recordKey, token, keyHash, error, log);
       },
       async complete(result) {
         if (finished) return result;
         finished = true;
-        const payload = serialize(r, result, keyHash, log);
-        let completed: boolean;
-        try {
-          completed = await store.complete(recordKey, token, payload, validationHash, r.ttlMs);
-        } catch (err) {
-          const cause = asStoreError(r.namespace, 'the completion write', err);
-          log(Decision.StoreError, keyHash, cause);
-          if (r.failOpen) return result;
-          // Timeline: method ran (side effect done) → completion write failed. Releasing now
-          // would let a retry repeat the side effect, so the claim is kept until its lease ends.
-          throw new IdempotencyCompletionError(
-            `${r.namespace}: the method ran but its result could not be recorded (key hash ${keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
-            result,
-            { cause },
-          );
+        stopRenewal();
+        if (r.cacheResult !== undefined && !safePredicate(r.cacheResult, result)) {
+          // e.g. an HTTP 5xx: not stored, so a retry runs again.
+          await release(r, store, recordKey, token, keyHash, undefined, log, Decision.NotStored);
+          return result;
         }
+        const payload = serialize(r, result, keyHash, log);
+        const outcome = await record(payload, result);
         // Timeline: our lease ended → another caller took the claim over → we finish. The token
         // CAS refused our write, so the new owner's record stands; the result is still ours.
-        log(completed ? Decision.Miss : Decision.LeaseLost, keyHash);
-        if (completed) r.cache?.set(recordKey, { payload, validationHash, expiresAtMs: Date.now() + r.ttlMs });
+        if (outcome === 'stored') {
+          log(Decision.Miss, keyHash);
+          r.cache?.set(recordKey, { payload, validationHash, expiresAtMs: Date.now() + r.ttlMs });
+        } else if (outcome === 'lost') {
+          log(Decision.LeaseLost, keyHash);
+        }
         return result;
       },
     };
@@ -288,6 +348,29 @@ export async function runIdempotent<TResult>(engine: ReturnType<typeof createIde
     throw err;
   }
   return (await invocation.complete(result)) as Awaited<TResult>;
+}
+
+// Stored failures (cacheError) start with '!', which no JSON text can start with.
+const STORED_ERROR = 33; /* ! */
+
+function storedError(error: unknown): string {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  return '!' + JSON.stringify({ name: e.name, message: e.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) });
+}
+
+function replayedError(r: Resolved, payload: string, recordKey: string): ReplayedError {
+  const { name, message, code } = parsePayload(r, payload.slice(1), recordKey) as { name?: unknown; message?: unknown; code?: unknown };
+  return new ReplayedError(String(name ?? 'Error'), String(message ?? ''), typeof code === 'string' || typeof code === 'number' ? code : undefined);
+}
+
+function safePredicate(predicate: (value: unknown) => boolean, value: unknown): boolean {
+  // A policy that throws must not turn a success into a failure: treat it as "no".
+  try {
+    return predicate(value) === true;
+  } catch {
+    return false;
+  }
 }
 
 function orNull(value: unknown): unknown {
@@ -333,10 +416,11 @@ async function release(
   keyHash: string,
   original: unknown,
   log: (d: Decision, k?: string, e?: unknown) => void,
+  decision: Decision = Decision.Released,
 ): Promise<void> {
   try {
     await store.release(recordKey, token);
-    log(Decision.Released, keyHash);
+    log(decision, keyHash);
   } catch (err) {
     // The method's own error stays the one thrown; the release failure rides along on it and the
     // claim simply ends with its lease.

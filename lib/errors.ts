@@ -197,3 +197,26 @@ export class IdempotencyCompletionError extends IdempotencyStoreError {
     this.result = result;
   }
 }
+
+/**
+ * A failure that `cacheError` stored, replayed on a repeat: same `name`, `message` and `code` as the
+ * first call's error, with `idempotentReplay: true`. It is not an `instanceof` your error class
+ * (the class cannot be stored); branch on `name` or `code`.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ReplayedError && err.code === 'card_declined') return declined(); }
+ * ```
+ */
+export class ReplayedError extends Error {
+  /** Marks a replay of a stored failure. */
+  readonly idempotentReplay = true as const;
+  /** The original error's `code`, if it had one. */
+  readonly code: string | number | undefined;
+
+  constructor(name: string, message: string, code: string | number | undefined) {
+    super(message);
+    this.name = name;
+    this.code = code;
+  }
+}

@@ -4,6 +4,7 @@
  */
 export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './Idempotent';
 export { makeIdempotent } from './makeIdempotent';
+export { idempotencyKeyFor } from './inspect';
 export type { LocalCacheOptions } from './localCache';
 export {
   configureIdempotency,
@@ -13,6 +14,8 @@ export {
   type IdempotencyOptions,
   type StoreOption,
   type ReplayHook,
+  type ValuePredicate,
+  type DecisionHook,
 } from './options';
 export type { LambdaContextLike } from './engine';
 export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';
@@ -29,6 +32,7 @@ export {
   IdempotencyCorruptRecordError,
   IdempotencyResultError,
   IdempotencyCompletionError,
+  ReplayedError,
 } from './errors';
 export { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './stores/IdempotencyStore';
 export { MemoryStore, type MemoryStoreOptions } from './stores/MemoryStore';

@@ -29,6 +29,10 @@ export const Decision = {
   LeaseLost: 'lease_lost',
   /** The store failed and `onStoreError: 'continue'` ran the method unprotected. */
   FailOpen: 'fail_open',
+  /** `cacheResult` declined the result: the claim was released so a retry runs again. */
+  NotStored: 'not_stored',
+  /** `cacheError` chose to store the failure; repeats replay it as an error. */
+  ErrorStored: 'error_stored',
 } as const;
 
 /** Union of the values of {@link Decision}. */
@@ -91,6 +95,8 @@ const LEVEL: Record<Decision, 'info' | 'warn' | 'error'> = {
   fail_open: 'warn',
   store_error: 'error',
   lease_lost: 'error',
+  not_stored: 'info',
+  error_stored: 'info',
 };
 
 const MESSAGE: Record<Decision, string> = {
@@ -104,6 +110,8 @@ const MESSAGE: Record<Decision, string> = {
   fail_open: 'idempotency store unavailable: ran the method UNPROTECTED (onStoreError: continue)',
   store_error: 'idempotency store error',
   lease_lost: 'idempotency lease lost: the claim was taken over before the result was recorded',
+  not_stored: 'idempotency result not stored (cacheResult): the claim was released for a retry',
+  error_stored: 'idempotency failure stored (cacheError): repeats replay the error',
 };
 
 let defaultLogger: Logger | undefined;
@@ -118,11 +126,26 @@ export function getDefaultLogger(): IdempotencyLogger {
 }
 
 /** Writes one decision line at the decision's level. */
-export function logDecision(logger: IdempotencyLogger, decision: Decision, namespace: string, durationMs: number, keyHash: string | undefined, error: unknown): void {
+export function logDecision(
+  logger: IdempotencyLogger,
+  onDecision: ((decision: DecisionLog) => void) | undefined,
+  decision: Decision,
+  namespace: string,
+  durationMs: number,
+  keyHash: string | undefined,
+  error: unknown,
+): void {
   const line: { -readonly [K in keyof DecisionLine]: DecisionLine[K] } = { message: MESSAGE[decision], decision, namespace, durationMs };
   if (keyHash !== undefined) line.keyHash = keyHash;
   if (error !== undefined) line.error = errorSummary(error);
   logger[LEVEL[decision]](line);
+  if (onDecision !== undefined) {
+    try {
+      onDecision(line);
+    } catch {
+      // A metrics hook must never fail the call it observes.
+    }
+  }
 }
 
 /** The safe summary of an error for a log line: its name, code and message, nothing else. */

@@ -1,7 +1,7 @@
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
 import { validateLocalCache, type LocalCacheOptions } from './localCache';
-import type { IdempotencyLogger } from './log';
+import type { DecisionLog, IdempotencyLogger } from './log';
 import type { IdempotencyStore } from './stores/IdempotencyStore';
 
 /**
@@ -114,7 +114,63 @@ export interface IdempotencyDefaults {
    * @default off
    */
   readonly localCache?: LocalCacheOptions;
+  /**
+   * What a call does when another invocation holds a live claim: `'fail'` throws
+   * `IdempotencyInProgressError`; `'wait'` polls (jittered backoff, 25 ms to 500 ms) for the first
+   * call's result, at most `waitSeconds` and never past its own lease.
+   * @default 'fail'
+   */
+  readonly onInProgress?: 'fail' | 'wait';
+  /**
+   * Longest wait with `onInProgress: 'wait'`, in seconds.
+   * @default 10
+   */
+  readonly waitSeconds?: number;
+  /**
+   * Extend the lease in the background (every third of it) while the method runs, so a long
+   * method keeps its claim with a short lease, and a crashed one frees it within one lease.
+   * @default false
+   */
+  readonly renewLease?: boolean;
+  /**
+   * Decide whether a result is stored; `false` releases the claim so a retry runs again (e.g. for
+   * HTTP 5xx responses).
+   * @default every result is stored
+   */
+  readonly cacheResult?: ValuePredicate;
+  /**
+   * Decide whether a failure is stored (e.g. a declined card is final); a stored failure replays
+   * as a `ReplayedError` with the same `name`, `message` and `code`.
+   * @default no failure is stored: the claim is released and a retry runs again
+   */
+  readonly cacheError?: ValuePredicate;
+  /**
+   * Called with every decision line (hit, miss, in_progress, ...), for metrics. Its errors are ignored.
+   * @default none
+   */
+  readonly onDecision?: DecisionHook;
 }
+
+/**
+ * A predicate on a result or an error; checked bivariantly, so a predicate typed for your
+ * values fits.
+ *
+ * @example
+ * ```ts
+ * const cacheResult: ValuePredicate = (r: { statusCode: number }) => r.statusCode < 500;
+ * ```
+ */
+export type ValuePredicate = { bivarianceHack(value: unknown): boolean }['bivarianceHack'];
+
+/**
+ * A decision callback for metrics.
+ *
+ * @example
+ * ```ts
+ * const onDecision: DecisionHook = (d) => metrics.addMetric(`idempotency_${d.decision}`, 'Count', 1);
+ * ```
+ */
+export type DecisionHook = (decision: DecisionLog) => void;
 
 /**
  * A hook that transforms a replayed result; its parameter is checked bivariantly, so a hook typed
@@ -152,11 +208,13 @@ export const DEFAULTS = {
   maxResultBytes: 6 * 1024 * 1024,
   eventArgIndex: 0,
   noContextLeaseSeconds: 60,
+  waitSeconds: 10,
 } as const;
 
 const KNOWN = new Set<string>([
   'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
-  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'name',
+  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'onInProgress', 'waitSeconds',
+  'renewLease', 'cacheResult', 'cacheError', 'onDecision', 'name',
 ]);
 
 function fail(message: string): never {
@@ -210,6 +268,14 @@ export function validateOptions(options: unknown, where: string): void {
   }
   if (o.onReplay !== undefined && typeof o.onReplay !== 'function') fail(`Expected \`onReplay\` to be a function, got ${show(o.onReplay)}`);
   if (o.localCache !== undefined) validateLocalCache(o.localCache);
+  positiveInteger(o, 'waitSeconds');
+  if (o.onInProgress !== undefined && o.onInProgress !== 'fail' && o.onInProgress !== 'wait') {
+    fail(`Expected \`onInProgress\` to be 'fail' or 'wait', got ${show(o.onInProgress)}`);
+  }
+  if (o.renewLease !== undefined && typeof o.renewLease !== 'boolean') fail(`Expected \`renewLease\` to be a boolean, got ${show(o.renewLease)}`);
+  for (const name of ['cacheResult', 'cacheError', 'onDecision']) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') fail(`Expected \`${name}\` to be a function, got ${show(o[name])}`);
+  }
   const store = o.store;
   if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
     fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
