@@ -15,7 +15,9 @@ import {
 import { compileSelector, hashValue, MISSING, select, type CompiledSelector } from './key';
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
+import { createSealer, SEALED_MARK, type EncryptionOptions, type Sealer } from './encryption';
 import { LocalResultCache } from './localCache';
+import { jsonSerializer, type Serializer } from './serializer';
 import { RecordStatus } from './record';
 import { ClaimOutcome, type IdempotencyStore } from './stores/IdempotencyStore';
 
@@ -68,6 +70,8 @@ interface Resolved {
   readonly cacheError: ((error: unknown) => boolean) | undefined;
   readonly renewLease: boolean;
   readonly waitMs: number | undefined;
+  readonly serializer: Serializer;
+  readonly sealer: Sealer | undefined;
 }
 
 // Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
@@ -102,7 +106,17 @@ function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults |
     cacheError: o.cacheError,
     renewLease: o.renewLease ?? false,
     waitMs: o.onInProgress === 'wait' ? (o.waitSeconds ?? DEFAULTS.waitSeconds) * 1000 : undefined,
+    serializer: o.serializer ?? jsonSerializer,
+    sealer: o.encryption === undefined ? undefined : sealerFor(o.encryption),
   };
+}
+
+// Key schedules are prepared once per options object, not on every configuration change.
+const sealers = new WeakMap<EncryptionOptions, Sealer>();
+function sealerFor(options: EncryptionOptions): Sealer {
+  let sealer = sealers.get(options);
+  if (sealer === undefined) sealers.set(options, (sealer = createSealer(options)));
+  return sealer;
 }
 
 function findContext(args: readonly unknown[]): LambdaContextLike | undefined {
@@ -205,12 +219,12 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     };
     const replay = (payload: string | undefined, storedHash: string | undefined): Invocation => {
       mismatch(storedHash);
+      // Decoded on every replay, so a caller that mutates its result cannot change the next one.
+      const decoded = payload === undefined ? { value: undefined } : decodePayload(r, payload, recordKey);
       log(Decision.Hit, keyHash);
       // A failure stored by cacheError replays as a thrown error.
-      if (payload !== undefined && payload.charCodeAt(0) === STORED_ERROR) throw replayedError(r, payload, recordKey);
-      // Parsed on every replay, so a caller that mutates its result cannot change the next replay.
-      const stored = payload === undefined ? undefined : parsePayload(r, payload, recordKey);
-      return { replay: true, result: r.onReplay === undefined ? stored : r.onReplay(stored) };
+      if ('error' in decoded) throw decoded.error;
+      return { replay: true, result: r.onReplay === undefined ? decoded.value : r.onReplay(decoded.value) };
     };
     const cached = r.cache?.get(recordKey);
     if (cached !== undefined) return replay(cached.payload, cached.validationHash);
@@ -301,7 +315,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         stopRenewal();
         if (r.cacheError !== undefined && safePredicate(r.cacheError, error)) {
           // A final failure (a declined card): stored, and replayed as the same error.
-          if ((await record(storedError(error), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
+          if ((await record(storedError(r, error, recordKey), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
           return;
         }
         await release(r, store, recordKey, token, keyHash, error, log);
@@ -315,7 +329,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
           await release(r, store, recordKey, token, keyHash, undefined, log, Decision.NotStored);
           return result;
         }
-        const payload = serialize(r, result, keyHash, log);
+        const payload = serialize(r, result, recordKey, keyHash, log);
         const outcome = await record(payload, result);
         // Timeline: our lease ended → another caller took the claim over → we finish. The token
         // CAS refused our write, so the new owner's record stands; the result is still ours.
@@ -350,18 +364,42 @@ export async function runIdempotent<TResult>(engine: ReturnType<typeof createIde
   return (await invocation.complete(result)) as Awaited<TResult>;
 }
 
-// Stored failures (cacheError) start with '!', which no JSON text can start with.
+// The stored string of a result: the serializer's text, or '!' + JSON for a failure kept by
+// cacheError; a serializer's text that happens to start with '!', '#' or '\\' gets a '\\' in front.
+// With encryption the whole string is sealed ('#' + key id + ciphertext). Decoding undoes each step.
 const STORED_ERROR = 33; /* ! */
+const ESCAPE = 92; /* \\ */
 
-function storedError(error: unknown): string {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const code = (e as { code?: unknown }).code;
-  return '!' + JSON.stringify({ name: e.name, message: e.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) });
+function seal(r: Resolved, plaintext: string, recordKey: string): string {
+  return r.sealer === undefined ? plaintext : r.sealer.seal(plaintext, recordKey);
 }
 
-function replayedError(r: Resolved, payload: string, recordKey: string): ReplayedError {
-  const { name, message, code } = parsePayload(r, payload.slice(1), recordKey) as { name?: unknown; message?: unknown; code?: unknown };
-  return new ReplayedError(String(name ?? 'Error'), String(message ?? ''), typeof code === 'string' || typeof code === 'number' ? code : undefined);
+function unseal(r: Resolved, stored: string, recordKey: string): string {
+  if (stored.charCodeAt(0) !== SEALED_MARK) return stored;
+  if (r.sealer === undefined) {
+    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} is encrypted, but no \`encryption\` key is configured.`);
+  }
+  return r.sealer.open(stored, recordKey);
+}
+
+function storedError(r: Resolved, error: unknown, recordKey: string): string {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  return seal(r, '!' + JSON.stringify({ name: e.name, message: e.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) }), recordKey);
+}
+
+/** The replayed value of a stored payload, or the ReplayedError to throw for a stored failure. */
+function decodePayload(r: Resolved, payload: string, recordKey: string): { value: unknown } | { error: ReplayedError } {
+  const text = unseal(r, payload, recordKey);
+  try {
+    if (text.charCodeAt(0) === STORED_ERROR) {
+      const { name, message, code } = JSON.parse(text.slice(1)) as { name?: unknown; message?: unknown; code?: unknown };
+      return { error: new ReplayedError(String(name ?? 'Error'), String(message ?? ''), typeof code === 'string' || typeof code === 'number' ? code : undefined) };
+    }
+    return { value: r.serializer.deserialize(text.charCodeAt(0) === ESCAPE ? text.slice(1) : text) };
+  } catch (err) {
+    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} cannot be read by the configured serializer; delete the key to recover.`, { cause: err });
+  }
 }
 
 function safePredicate(predicate: (value: unknown) => boolean, value: unknown): boolean {
@@ -377,30 +415,24 @@ function orNull(value: unknown): unknown {
   return value === MISSING ? null : value;
 }
 
-function parsePayload(r: Resolved, payload: string, recordKey: string): unknown {
-  try {
-    return JSON.parse(payload);
-  } catch (err) {
-    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} is not valid JSON; delete the key to recover.`, { cause: err });
-  }
-}
-
-function serialize(r: Resolved, result: unknown, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {
+function serialize(r: Resolved, result: unknown, recordKey: string, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {
   if (result === undefined) return undefined;
-  let payload: string | undefined;
+  let text: string;
   try {
-    payload = JSON.stringify(result);
+    text = r.serializer.serialize(result);
   } catch (err) {
     const error = new IdempotencyResultError(
-      `${r.namespace}: the result cannot be stored as JSON (${err instanceof Error ? err.message : String(err)}); return plain JSON data (no BigInt, no cycles). The claim is kept until its lease ends.`,
+      `${r.namespace}: the result cannot be serialized (${err instanceof Error ? err.message : String(err)}); return plain JSON data (no BigInt, no cycles) or set \`serializer: richSerializer\`. The claim is kept until its lease ends.`,
       { cause: err },
     );
     log(Decision.StoreError, keyHash, error);
     throw error;
   }
-  if (payload !== undefined && payload.length > r.maxResultBytes / 3 && Buffer.byteLength(payload) > r.maxResultBytes) {
+  const first = text.charCodeAt(0);
+  const payload = seal(r, first === STORED_ERROR || first === SEALED_MARK || first === ESCAPE ? `\\${text}` : text, recordKey);
+  if (payload.length > r.maxResultBytes / 3 && Buffer.byteLength(payload) > r.maxResultBytes) {
     const error = new IdempotencyResultError(
-      `${r.namespace}: the result is ${Buffer.byteLength(payload)} bytes, over maxResultBytes (${r.maxResultBytes}); return less data or raise maxResultBytes. The claim is kept until its lease ends.`,
+      `${r.namespace}: the result is ${Buffer.byteLength(payload)} bytes stored, over maxResultBytes (${r.maxResultBytes}); return less data or raise maxResultBytes. The claim is kept until its lease ends.`,
     );
     log(Decision.StoreError, keyHash, error);
     throw error;

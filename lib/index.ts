@@ -6,6 +6,8 @@ export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMeth
 export { makeIdempotent } from './makeIdempotent';
 export { idempotencyKeyFor } from './inspect';
 export type { LocalCacheOptions } from './localCache';
+export { jsonSerializer, richSerializer, type Serializer } from './serializer';
+export type { EncryptionOptions } from './encryption';
 export {
   configureIdempotency,
   resetIdempotencyConfig,

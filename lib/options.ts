@@ -1,7 +1,9 @@
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
 import { validateLocalCache, type LocalCacheOptions } from './localCache';
+import { createSealer, type EncryptionOptions } from './encryption';
 import type { DecisionLog, IdempotencyLogger } from './log';
+import { isSerializer, type Serializer } from './serializer';
 import type { IdempotencyStore } from './stores/IdempotencyStore';
 
 /**
@@ -149,6 +151,19 @@ export interface IdempotencyDefaults {
    * @default none
    */
   readonly onDecision?: DecisionHook;
+  /**
+   * How results are stored and replayed; `richSerializer` round-trips Date, Map, Set, BigInt,
+   * Buffer and undefined.
+   * @default jsonSerializer
+   */
+  readonly serializer?: Serializer;
+  /**
+   * Encrypt stored results and stored failures (AES-256-GCM, key rotation by key id), so personal
+   * data in results is unreadable in the store; a tampered record fails with
+   * `IdempotencyCorruptRecordError` and the method does not run.
+   * @default off
+   */
+  readonly encryption?: EncryptionOptions;
 }
 
 /**
@@ -214,7 +229,7 @@ export const DEFAULTS = {
 const KNOWN = new Set<string>([
   'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
   'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'onInProgress', 'waitSeconds',
-  'renewLease', 'cacheResult', 'cacheError', 'onDecision', 'name',
+  'renewLease', 'cacheResult', 'cacheError', 'onDecision', 'serializer', 'encryption', 'name',
 ]);
 
 function fail(message: string): never {
@@ -273,6 +288,8 @@ export function validateOptions(options: unknown, where: string): void {
     fail(`Expected \`onInProgress\` to be 'fail' or 'wait', got ${show(o.onInProgress)}`);
   }
   if (o.renewLease !== undefined && typeof o.renewLease !== 'boolean') fail(`Expected \`renewLease\` to be a boolean, got ${show(o.renewLease)}`);
+  if (o.serializer !== undefined && !isSerializer(o.serializer)) fail(`Expected \`serializer\` to have serialize and deserialize methods, got ${show(o.serializer)}`);
+  if (o.encryption !== undefined) createSealer(o.encryption as EncryptionOptions);
   for (const name of ['cacheResult', 'cacheError', 'onDecision']) {
     if (o[name] !== undefined && typeof o[name] !== 'function') fail(`Expected \`${name}\` to be a function, got ${show(o[name])}`);
   }

@@ -232,7 +232,7 @@ describe('engine decisions (mocked ioredis)', () => {
   it('fails with IdempotencyResultError naming the method for a result JSON cannot hold', async () => {
     method.mockResolvedValueOnce({ amount: 10n });
     replies(1);
-    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(/chargeOrder: the result cannot be stored as JSON.*BigInt/);
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(/chargeOrder: the result cannot be serialized.*BigInt/);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     method.mockResolvedValueOnce(cyclic);
