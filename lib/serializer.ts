@@ -33,6 +33,12 @@ export const jsonSerializer: Serializer = {
 
 const TAG = '$t';
 
+// defineProperty, not `out[k] = v`: an own "__proto__" key (JSON.parse makes them) must stay a
+// property; assigning it would set the object's prototype instead.
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
@@ -56,7 +62,7 @@ function encode(value: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   // Keys starting with '$' get one more, so a user's own "$t" key is never read as a tag.
-  for (const [k, v] of Object.entries(value)) out[k.startsWith('$') ? `$${k}` : k] = encode(v);
+  for (const [k, v] of Object.entries(value)) put(out, k.startsWith('$') ? `$${k}` : k, encode(v));
   return out;
 }
 
@@ -86,7 +92,7 @@ function decode(value: unknown): unknown {
     }
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k.startsWith('$$') ? k.slice(1) : k] = decode(v);
+  for (const [k, v] of Object.entries(o)) put(out, k.startsWith('$$') ? k.slice(1) : k, decode(v));
   return out;
 }
 

@@ -65,6 +65,14 @@ describe('richSerializer', () => {
     );
   });
 
+  it('keeps an own "__proto__" key a property, never the prototype of the replayed object', () => {
+    const hostile = JSON.parse('{"__proto__":{"polluted":true},"a":1}') as Record<string, unknown>;
+    const back = richSerializer.deserialize(richSerializer.serialize(hostile)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect((back as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ polluted: true });
+  });
+
   it('still refuses cycles, so the method fails with IdempotencyResultError', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
