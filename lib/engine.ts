@@ -297,6 +297,8 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       } catch (err) {
         const cause = asStoreError(r.namespace, 'the completion write', err);
         log(Decision.StoreError, keyHash, cause);
+        // The store refused the result itself (too large for it): as with maxResultBytes, say so.
+        if (err instanceof IdempotencyResultError) throw err;
         if (r.failOpen) return 'unrecorded';
         // Timeline: method ran (side effect done) → completion write failed. Releasing now
         // would let a retry repeat the side effect, so the claim is kept until its lease ends.

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const ENTRIES = ['index', 'http', 'middy', 'metrics'];
+const ENTRIES = ['index', 'http', 'middy', 'metrics', 'dynamodb'];
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

@@ -1,0 +1,266 @@
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError } from '../errors';
+import { RecordStatus, type IdempotencyRecord } from '../record';
+import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
+
+/**
+ * Options of {@link DynamoDBStore}.
+ *
+ * @example
+ * ```ts
+ * new DynamoDBStore({ tableName: 'app', keyAttr: 'pk', sortKeyAttr: 'sk', partitionKeyValue: 'IDEMPOTENCY' });
+ * ```
+ */
+export interface DynamoDBStoreOptions {
+  /** The table's name. */
+  readonly tableName: string;
+  /**
+   * Your client; configure its timeouts for Lambda. Without one, a client with 1 s connection and
+   * 2 s request timeouts and 2 attempts is created (region from the environment).
+   * @default a new DynamoDBClient
+   */
+  readonly client?: DynamoDBClient;
+  /**
+   * Partition key attribute.
+   * @default 'id'
+   */
+  readonly keyAttr?: string;
+  /**
+   * Sort key attribute, for single-table designs: the partition key then holds
+   * `partitionKeyValue` and the sort key the record key.
+   * @default none
+   */
+  readonly sortKeyAttr?: string;
+  /**
+   * Partition key value with `sortKeyAttr`.
+   * @default 'idempotency'
+   */
+  readonly partitionKeyValue?: string;
+  /**
+   * Attribute DynamoDB's TTL deletes items by (epoch seconds). Enable TTL on it.
+   * @default 'expiration'
+   */
+  readonly ttlAttr?: string;
+}
+
+// DynamoDB's item limit is 400 KB including attribute names; keep a margin for the other attributes.
+const MAX_PAYLOAD_BYTES = 400 * 1024 - 2 * 1024;
+
+const A = {
+  status: 'status',
+  token: 'token',
+  lease: 'leaseExpiresAtMs',
+  expires: 'expiresAtMs',
+  validation: 'validationHash',
+  payload: 'payload',
+} as const;
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The table definition the store expects, for `CreateTableCommand`, CDK or tests (on-demand
+ * billing). Enable TTL on `ttlAttr` separately (`UpdateTimeToLive`).
+ *
+ * @example
+ * ```ts
+ * await client.send(new CreateTableCommand(dynamoDBTableDefinition({ tableName: 'idempotency' })));
+ * ```
+ */
+export function dynamoDBTableDefinition(options: Pick<DynamoDBStoreOptions, 'tableName' | 'keyAttr' | 'sortKeyAttr'>): CreateTableCommandInput {
+  const keyAttr = options.keyAttr ?? 'id';
+  return {
+    TableName: options.tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [{ AttributeName: keyAttr, KeyType: 'HASH' }, ...(options.sortKeyAttr ? [{ AttributeName: options.sortKeyAttr, KeyType: 'RANGE' as const }] : [])],
+    AttributeDefinitions: [{ AttributeName: keyAttr, AttributeType: 'S' }, ...(options.sortKeyAttr ? [{ AttributeName: options.sortKeyAttr, AttributeType: 'S' as const }] : [])],
+  };
+}
+
+function isConditionFailure(err: unknown): err is Error & { Item?: Item } {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Stores records in DynamoDB with the same semantics as `RedisStore`: a claim is one conditional
+ * `PutItem` (create, or take over an expired lease; on conflict DynamoDB returns the existing item
+ * with `ReturnValuesOnConditionCheckFailure`, else one consistent read); complete, release and
+ * renew are conditional on the owner token. Leases and expiry use the callers' clocks (DynamoDB has
+ * none); expiry is checked on read, since DynamoDB's TTL deletes items lazily.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBStore } from 'lambda-idempotency/dynamodb';
+ * configureIdempotency({ store: new DynamoDBStore({ tableName: process.env.IDEMPOTENCY_TABLE! }) });
+ * ```
+ */
+export class DynamoDBStore implements IdempotencyStore {
+  /** The DynamoDB client in use. */
+  readonly client: DynamoDBClient;
+  private readonly tableName: string;
+  private readonly keyAttr: string;
+  private readonly sortKeyAttr: string | undefined;
+  private readonly partitionKeyValue: string;
+  private readonly ttlAttr: string;
+
+  constructor(options: DynamoDBStoreOptions) {
+    if (options === null || typeof options !== 'object' || typeof options.tableName !== 'string' || options.tableName.length < 3) {
+      throw new IdempotencyConfigError('Expected `tableName` (3 to 255 characters) in the DynamoDBStore options.');
+    }
+    this.tableName = options.tableName;
+    this.keyAttr = options.keyAttr ?? 'id';
+    this.sortKeyAttr = options.sortKeyAttr;
+    this.partitionKeyValue = options.partitionKeyValue ?? 'idempotency';
+    this.ttlAttr = options.ttlAttr ?? 'expiration';
+    const names = [this.keyAttr, this.sortKeyAttr, this.ttlAttr].filter((n): n is string => n !== undefined);
+    for (const name of names) {
+      if ((Object.values(A) as string[]).includes(name)) throw new IdempotencyConfigError(`DynamoDBStore attribute name ${JSON.stringify(name)} is used by the record itself; choose another.`);
+    }
+    this.client = options.client ?? new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } });
+  }
+
+  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+    // Timeline this condition prevents: A reads "absent" → B writes a claim → A overwrites B's
+    // claim. The write itself decides: absent, expired, or a claim whose lease has ended.
+    for (let attempt = 0; ; attempt++) {
+      const now = Date.now();
+      const leaseExpiresAtMs = now + request.leaseMs;
+      const expiresAtMs = now + Math.max(request.ttlMs, request.leaseMs);
+      try {
+        const out = await this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: {
+              ...this.key(key),
+              [A.status]: { S: RecordStatus.InProgress },
+              [A.token]: { S: request.token },
+              [A.lease]: { N: String(leaseExpiresAtMs) },
+              [A.expires]: { N: String(expiresAtMs) },
+              [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
+              ...(request.validationHash === undefined ? {} : { [A.validation]: { S: request.validationHash } }),
+            },
+            ConditionExpression: 'attribute_not_exists(#k) OR #e <= :now OR (#s = :progress AND #l <= :now)',
+            ExpressionAttributeNames: { '#k': this.keyAttr, '#e': A.expires, '#s': A.status, '#l': A.lease },
+            ExpressionAttributeValues: { ':now': { N: String(now) }, ':progress': { S: RecordStatus.InProgress } },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        const old = out.Attributes;
+        const takenOver = old !== undefined && old[A.status]?.S === RecordStatus.InProgress && Number(old[A.expires]?.N) > now;
+        return { outcome: takenOver ? ClaimOutcome.TakenOver : ClaimOutcome.Claimed, leaseExpiresAtMs };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        // One request where DynamoDB returns the item that failed the condition; a consistent read
+        // where it does not (older endpoints, dynalite).
+        const item = err.Item ?? (await this.read(key));
+        const nowMs = Date.now();
+        if (item !== undefined && Number(item[A.expires]?.N) > nowMs) {
+          const record = this.decode(key, item);
+          return { outcome: ClaimOutcome.Existing, record, nowMs, ...(record.status === RecordStatus.Completed ? { expiresAtMs: Number(item[A.expires]?.N) } : {}) };
+        }
+        // The item went away (or expired) between the write and the read: try again.
+        if (attempt >= 2) throw new Error(`DynamoDB claim for ${key} kept conflicting with a record that vanished; retry.`);
+      }
+    }
+  }
+
+  async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
+    if (payload !== undefined && payload.length > MAX_PAYLOAD_BYTES / 3 && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      throw new IdempotencyResultError(
+        `The result is ${Buffer.byteLength(payload)} bytes, over what a DynamoDB item holds (400 KB); return less data, or set maxResultBytes below ${MAX_PAYLOAD_BYTES} to fail before the method's result is written.`,
+      );
+    }
+    const expiresAtMs = Date.now() + ttlMs;
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          ...this.key(key),
+          [A.status]: { S: RecordStatus.Completed },
+          [A.expires]: { N: String(expiresAtMs) },
+          [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
+          ...(validationHash === undefined ? {} : { [A.validation]: { S: validationHash } }),
+          ...(payload === undefined ? {} : { [A.payload]: { S: payload } }),
+        },
+        ...this.ownedBy(token),
+      }),
+    );
+  }
+
+  async release(key: string, token: string): Promise<boolean> {
+    return this.conditional(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ...this.ownedBy(token) }));
+  }
+
+  async renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
+    const lease = Date.now() + leaseMs;
+    const owned = this.ownedBy(token);
+    return this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(key),
+        UpdateExpression: 'SET #l = :lease, #e = :lease, #ttl = :ttl',
+        ConditionExpression: owned.ConditionExpression,
+        ExpressionAttributeNames: { ...owned.ExpressionAttributeNames, '#l': A.lease, '#e': A.expires, '#ttl': this.ttlAttr },
+        ExpressionAttributeValues: { ...owned.ExpressionAttributeValues, ':lease': { N: String(lease) }, ':ttl': { N: String(Math.ceil(lease / 1000)) } },
+      }),
+    );
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | undefined> {
+    const item = await this.read(key);
+    if (item === undefined || Number(item[A.expires]?.N) <= Date.now()) return undefined;
+    return this.decode(key, item);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const out = await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined && Number(out.Attributes[A.expires]?.N) > Date.now();
+  }
+
+  private key(key: string): Item {
+    return this.sortKeyAttr === undefined ? { [this.keyAttr]: { S: key } } : { [this.keyAttr]: { S: this.partitionKeyValue }, [this.sortKeyAttr]: { S: key } };
+  }
+
+  private ownedBy(token: string) {
+    return {
+      ConditionExpression: '#s = :progress AND #t = :token',
+      ExpressionAttributeNames: { '#s': A.status, '#t': A.token } as Record<string, string>,
+      ExpressionAttributeValues: { ':progress': { S: RecordStatus.InProgress }, ':token': { S: token } } as Item,
+    };
+  }
+
+  private async conditional(command: PutItemCommand | DeleteItemCommand | UpdateItemCommand): Promise<boolean> {
+    try {
+      await this.client.send(command as PutItemCommand);
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  private async read(key: string): Promise<Item | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(key), ConsistentRead: true }));
+    return out.Item;
+  }
+
+  private decode(key: string, item: Item): IdempotencyRecord {
+    const status = item[A.status]?.S;
+    const validationHash = item[A.validation]?.S;
+    if (status === RecordStatus.Completed) return { status, validationHash, payload: item[A.payload]?.S };
+    const token = item[A.token]?.S;
+    const leaseExpiresAtMs = Number(item[A.lease]?.N);
+    if (status === RecordStatus.InProgress && token !== undefined && Number.isSafeInteger(leaseExpiresAtMs)) {
+      return { status, token, leaseExpiresAtMs, validationHash };
+    }
+    throw new IdempotencyCorruptRecordError(`The DynamoDB item for ${key} was not written by lambda-idempotency (or is incomplete); delete it to recover.`);
+  }
+}
