@@ -10,7 +10,12 @@ type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
 /**
  * A decorator usable in both dialects: legacy `experimentalDecorators` (NestJS) and TC39 standard
- * decorators (TypeScript 5 without the flag).
+ * decorators (TypeScript 5 without the flag). Only async methods can be decorated.
+ *
+ * @example
+ * ```ts
+ * const byOrder: IdempotentMethodDecorator = Idempotent('body.orderId');
+ * ```
  */
 export interface IdempotentMethodDecorator {
   <T extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;

@@ -2,4 +2,4 @@
  * `lambda-idempotency/dynamodb`: the DynamoDB store. Loads `@aws-sdk/client-dynamodb` (an optional
  * peer), which the root import never does.
  */
-export { DynamoDBStore, dynamoDBTableDefinition, type DynamoDBStoreOptions } from './stores/DynamoDBStore';
+export { DEFAULT_ATTRIBUTES, DynamoDBStore, dynamoDBTableDefinition, type DynamoDBStoreOptions, type RecordAttributeNames } from './stores/DynamoDBStore';

@@ -32,10 +32,24 @@ export interface HttpResponse {
   cookies?: string[];
 }
 
-/** The header this module reads the key from, per the IETF draft. */
+/**
+ * The header this module reads the key from, per the IETF draft (matched case-insensitively).
+ *
+ * @example
+ * ```ts
+ * fetch(url, { method: 'POST', headers: { [IDEMPOTENCY_KEY_HEADER]: crypto.randomUUID() } });
+ * ```
+ */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
-/** The header a replayed response carries. */
+/**
+ * The header a replayed response carries (value `true`).
+ *
+ * @example
+ * ```ts
+ * const replayed = response.headers?.[REPLAYED_HEADER] === 'true';
+ * ```
+ */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 function isHttpResponse(value: unknown): value is HttpResponse {

@@ -4,6 +4,11 @@ import type { DecisionHook } from './options';
 /**
  * What the adapter needs of a metrics client: Powertools' `Metrics` fits. This module imports
  * nothing from `@aws-lambda-powertools/metrics`; you pass your instance.
+ *
+ * @example
+ * ```ts
+ * const counting: MetricsLike = { addMetric: (name, unit, value) => console.log(name, unit, value) };
+ * ```
  */
 export interface MetricsLike {
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;

@@ -6,6 +6,11 @@ import type { IdempotencyOptions } from './options';
 /**
  * The part of a Middy request this middleware uses (Middy's own `Request` fits), so this module
  * needs no import of `@middy/core`.
+ *
+ * @example
+ * ```ts
+ * const request: MiddyRequestLike = { event: { orderId: 'o-1' }, context, response: undefined, error: undefined };
+ * ```
  */
 export interface MiddyRequestLike {
   event: unknown;

@@ -49,19 +49,49 @@ export interface DynamoDBStoreOptions {
    * @default 'expiration'
    */
   readonly ttlAttr?: string;
+  /**
+   * Names of the record's own attributes, to fit an existing table's conventions.
+   * @default { status: 'status', token: 'token', leaseExpiresAtMs: 'leaseExpiresAtMs', expiresAtMs: 'expiresAtMs', validationHash: 'validationHash', payload: 'payload' }
+   */
+  readonly attributes?: Partial<RecordAttributeNames>;
+}
+
+/**
+ * The record's attribute names in DynamoDB.
+ *
+ * @example
+ * ```ts
+ * const names: RecordAttributeNames = { ...DEFAULT_ATTRIBUTES, payload: 'data' };
+ * ```
+ */
+export interface RecordAttributeNames {
+  readonly status: string;
+  readonly token: string;
+  readonly leaseExpiresAtMs: string;
+  readonly expiresAtMs: string;
+  readonly validationHash: string;
+  readonly payload: string;
 }
 
 // DynamoDB's item limit is 400 KB including attribute names; keep a margin for the other attributes.
 const MAX_PAYLOAD_BYTES = 400 * 1024 - 2 * 1024;
 
-const A = {
+/**
+ * The default attribute names of a record.
+ *
+ * @example
+ * ```ts
+ * new DynamoDBStore({ tableName: 't', attributes: { ...DEFAULT_ATTRIBUTES, payload: 'data' } });
+ * ```
+ */
+export const DEFAULT_ATTRIBUTES: RecordAttributeNames = {
   status: 'status',
   token: 'token',
-  lease: 'leaseExpiresAtMs',
-  expires: 'expiresAtMs',
-  validation: 'validationHash',
+  leaseExpiresAtMs: 'leaseExpiresAtMs',
+  expiresAtMs: 'expiresAtMs',
+  validationHash: 'validationHash',
   payload: 'payload',
-} as const;
+};
 
 type Item = Record<string, AttributeValue>;
 
@@ -109,6 +139,7 @@ export class DynamoDBStore implements IdempotencyStore {
   private readonly sortKeyAttr: string | undefined;
   private readonly partitionKeyValue: string;
   private readonly ttlAttr: string;
+  private readonly a: RecordAttributeNames;
 
   constructor(options: DynamoDBStoreOptions) {
     if (options === null || typeof options !== 'object' || typeof options.tableName !== 'string' || options.tableName.length < 3) {
@@ -119,9 +150,11 @@ export class DynamoDBStore implements IdempotencyStore {
     this.sortKeyAttr = options.sortKeyAttr;
     this.partitionKeyValue = options.partitionKeyValue ?? 'idempotency';
     this.ttlAttr = options.ttlAttr ?? 'expiration';
-    const names = [this.keyAttr, this.sortKeyAttr, this.ttlAttr].filter((n): n is string => n !== undefined);
+    this.a = { ...DEFAULT_ATTRIBUTES, ...options.attributes };
+    const names = [this.keyAttr, this.sortKeyAttr, this.ttlAttr, ...Object.values(this.a)].filter((n): n is string => n !== undefined);
     for (const name of names) {
-      if ((Object.values(A) as string[]).includes(name)) throw new IdempotencyConfigError(`DynamoDBStore attribute name ${JSON.stringify(name)} is used by the record itself; choose another.`);
+      if (typeof name !== 'string' || name === '') throw new IdempotencyConfigError('DynamoDBStore attribute names must be non-empty strings.');
+      if (names.indexOf(name) !== names.lastIndexOf(name)) throw new IdempotencyConfigError(`DynamoDBStore attribute name ${JSON.stringify(name)} is used twice (the record itself uses ${Object.values(this.a).join(', ')}); choose another.`);
     }
     this.client = options.client ?? new DynamoDBClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } });
   }
@@ -139,22 +172,22 @@ export class DynamoDBStore implements IdempotencyStore {
             TableName: this.tableName,
             Item: {
               ...this.key(key),
-              [A.status]: { S: RecordStatus.InProgress },
-              [A.token]: { S: request.token },
-              [A.lease]: { N: String(leaseExpiresAtMs) },
-              [A.expires]: { N: String(expiresAtMs) },
+              [this.a.status]: { S: RecordStatus.InProgress },
+              [this.a.token]: { S: request.token },
+              [this.a.leaseExpiresAtMs]: { N: String(leaseExpiresAtMs) },
+              [this.a.expiresAtMs]: { N: String(expiresAtMs) },
               [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
-              ...(request.validationHash === undefined ? {} : { [A.validation]: { S: request.validationHash } }),
+              ...(request.validationHash === undefined ? {} : { [this.a.validationHash]: { S: request.validationHash } }),
             },
             ConditionExpression: 'attribute_not_exists(#k) OR #e <= :now OR (#s = :progress AND #l <= :now)',
-            ExpressionAttributeNames: { '#k': this.keyAttr, '#e': A.expires, '#s': A.status, '#l': A.lease },
+            ExpressionAttributeNames: { '#k': this.keyAttr, '#e': this.a.expiresAtMs, '#s': this.a.status, '#l': this.a.leaseExpiresAtMs },
             ExpressionAttributeValues: { ':now': { N: String(now) }, ':progress': { S: RecordStatus.InProgress } },
             ReturnValues: 'ALL_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         const old = out.Attributes;
-        const takenOver = old !== undefined && old[A.status]?.S === RecordStatus.InProgress && Number(old[A.expires]?.N) > now;
+        const takenOver = old !== undefined && old[this.a.status]?.S === RecordStatus.InProgress && Number(old[this.a.expiresAtMs]?.N) > now;
         return { outcome: takenOver ? ClaimOutcome.TakenOver : ClaimOutcome.Claimed, leaseExpiresAtMs };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -162,9 +195,9 @@ export class DynamoDBStore implements IdempotencyStore {
         // where it does not (older endpoints, dynalite).
         const item = err.Item ?? (await this.read(key));
         const nowMs = Date.now();
-        if (item !== undefined && Number(item[A.expires]?.N) > nowMs) {
+        if (item !== undefined && Number(item[this.a.expiresAtMs]?.N) > nowMs) {
           const record = this.decode(key, item);
-          return { outcome: ClaimOutcome.Existing, record, nowMs, ...(record.status === RecordStatus.Completed ? { expiresAtMs: Number(item[A.expires]?.N) } : {}) };
+          return { outcome: ClaimOutcome.Existing, record, nowMs, ...(record.status === RecordStatus.Completed ? { expiresAtMs: Number(item[this.a.expiresAtMs]?.N) } : {}) };
         }
         // The item went away (or expired) between the write and the read: try again.
         if (attempt >= 2) throw new Error(`DynamoDB claim for ${key} kept conflicting with a record that vanished; retry.`);
@@ -184,11 +217,11 @@ export class DynamoDBStore implements IdempotencyStore {
         TableName: this.tableName,
         Item: {
           ...this.key(key),
-          [A.status]: { S: RecordStatus.Completed },
-          [A.expires]: { N: String(expiresAtMs) },
+          [this.a.status]: { S: RecordStatus.Completed },
+          [this.a.expiresAtMs]: { N: String(expiresAtMs) },
           [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
-          ...(validationHash === undefined ? {} : { [A.validation]: { S: validationHash } }),
-          ...(payload === undefined ? {} : { [A.payload]: { S: payload } }),
+          ...(validationHash === undefined ? {} : { [this.a.validationHash]: { S: validationHash } }),
+          ...(payload === undefined ? {} : { [this.a.payload]: { S: payload } }),
         },
         ...this.ownedBy(token),
       }),
@@ -208,7 +241,7 @@ export class DynamoDBStore implements IdempotencyStore {
         Key: this.key(key),
         UpdateExpression: 'SET #l = :lease, #e = :lease, #ttl = :ttl',
         ConditionExpression: owned.ConditionExpression,
-        ExpressionAttributeNames: { ...owned.ExpressionAttributeNames, '#l': A.lease, '#e': A.expires, '#ttl': this.ttlAttr },
+        ExpressionAttributeNames: { ...owned.ExpressionAttributeNames, '#l': this.a.leaseExpiresAtMs, '#e': this.a.expiresAtMs, '#ttl': this.ttlAttr },
         ExpressionAttributeValues: { ...owned.ExpressionAttributeValues, ':lease': { N: String(lease) }, ':ttl': { N: String(Math.ceil(lease / 1000)) } },
       }),
     );
@@ -216,13 +249,13 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const item = await this.read(key);
-    if (item === undefined || Number(item[A.expires]?.N) <= Date.now()) return undefined;
+    if (item === undefined || Number(item[this.a.expiresAtMs]?.N) <= Date.now()) return undefined;
     return this.decode(key, item);
   }
 
   async delete(key: string): Promise<boolean> {
     const out = await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ReturnValues: 'ALL_OLD' }));
-    return out.Attributes !== undefined && Number(out.Attributes[A.expires]?.N) > Date.now();
+    return out.Attributes !== undefined && Number(out.Attributes[this.a.expiresAtMs]?.N) > Date.now();
   }
 
   private key(key: string): Item {
@@ -232,7 +265,7 @@ export class DynamoDBStore implements IdempotencyStore {
   private ownedBy(token: string) {
     return {
       ConditionExpression: '#s = :progress AND #t = :token',
-      ExpressionAttributeNames: { '#s': A.status, '#t': A.token } as Record<string, string>,
+      ExpressionAttributeNames: { '#s': this.a.status, '#t': this.a.token } as Record<string, string>,
       ExpressionAttributeValues: { ':progress': { S: RecordStatus.InProgress }, ':token': { S: token } } as Item,
     };
   }
@@ -253,11 +286,11 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   private decode(key: string, item: Item): IdempotencyRecord {
-    const status = item[A.status]?.S;
-    const validationHash = item[A.validation]?.S;
-    if (status === RecordStatus.Completed) return { status, validationHash, payload: item[A.payload]?.S };
-    const token = item[A.token]?.S;
-    const leaseExpiresAtMs = Number(item[A.lease]?.N);
+    const status = item[this.a.status]?.S;
+    const validationHash = item[this.a.validationHash]?.S;
+    if (status === RecordStatus.Completed) return { status, validationHash, payload: item[this.a.payload]?.S };
+    const token = item[this.a.token]?.S;
+    const leaseExpiresAtMs = Number(item[this.a.leaseExpiresAtMs]?.N);
     if (status === RecordStatus.InProgress && token !== undefined && Number.isSafeInteger(leaseExpiresAtMs)) {
       return { status, token, leaseExpiresAtMs, validationHash };
     }

@@ -31,7 +31,14 @@ export interface RedisStoreOptions {
   readonly redisOptions?: RedisOptions;
 }
 
-/** Either ioredis client kind: standalone or Cluster. */
+/**
+ * Either ioredis client kind: standalone or Cluster.
+ *
+ * @example
+ * ```ts
+ * const client: RedisClient = new Cluster([{ host: 'cache.example.com', port: 6379 }]);
+ * ```
+ */
 export type RedisClient = Redis | Cluster;
 
 /**

@@ -22,6 +22,16 @@ describeStoreContract(
   async () => undefined,
 );
 
+describeStoreContract(
+  'DynamoDBStore on dynalite, custom attribute names',
+  async () => ({
+    store: new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client(), ttlAttr: 'ttl', attributes: { status: 's', token: 'owner', payload: 'data', expiresAtMs: 'exp' } }),
+    prefix: 'named',
+    maxPayloadBytes: 300 * 1024,
+  }),
+  async () => undefined,
+);
+
 describe('DynamoDBStore', () => {
   it('runs the method once per key for 100 keys x 50 concurrent duplicates (dynalite)', async () => {
     const stores = [0, 1, 2, 3].map(() => new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client() }));
@@ -75,6 +85,7 @@ describe('DynamoDBStore', () => {
 
   it('validates its options', () => {
     expect(() => new DynamoDBStore({ tableName: '' })).toThrow(IdempotencyConfigError);
-    expect(() => new DynamoDBStore({ tableName: 'idempotency', ttlAttr: 'status', client: dynalite.client() })).toThrow(/used by the record itself/);
+    expect(() => new DynamoDBStore({ tableName: 'idempotency', ttlAttr: 'status', client: dynalite.client() })).toThrow(/is used twice/);
+    expect(() => new DynamoDBStore({ tableName: 'idempotency', attributes: { payload: 'token' }, client: dynalite.client() })).toThrow(/is used twice/);
   });
 });
