@@ -63,6 +63,11 @@ describe('the built package', () => {
     expect(paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/(cjs\/.*\.(js|d\.ts)|esm\/[a-z]+\.(mjs|d\.mts)))$/.test(p))).toEqual([]);
   });
 
+  it('resolves types for every subpath from ES modules and CommonJS (nodenext)', async () => {
+    const tsc = require.resolve('typescript/bin/tsc');
+    await expect(run(node, [tsc, '-p', 'samples/consumers/tsconfig.json'], { cwd: root })).resolves.toBe('');
+  });
+
   it('keeps optional peers out of the root import', async () => {
     const out = await run(node, ['-e', "require('lambda-idempotency'); require('lambda-idempotency/http'); require('lambda-idempotency/middy'); require('lambda-idempotency/metrics'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@middy|@nestjs|powertools.metrics|@aws-sdk/.test(k))))"], { cwd: root });
     expect(JSON.parse(out)).toEqual([]);
