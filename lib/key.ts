@@ -185,10 +185,17 @@ function isSkipped(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
+// Strings with nothing to escape (no quote, backslash, control character or surrogate) are
+// written as they are: most keys and values in an event, and cheaper than JSON.stringify per string.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 function writePrimitive(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
@@ -249,7 +256,7 @@ function writeCanonical(root: unknown): string {
           const k = top.keys[top.i++] as string;
           const member = resolveJson(top.object[k]);
           if (isSkipped(member)) continue;
-          out += (top.first ? '' : ',') + JSON.stringify(k) + ':';
+          out += (top.first ? '' : ',') + quote(k) + ':';
           top.first = false;
           next = member;
           found = true;

@@ -73,6 +73,17 @@ describe('key derivation properties (fast-check)', () => {
       { numRuns: RUNS },
     );
   });
+
+  it(`escapes strings exactly as JSON.stringify does, over all of UTF-16 (lone surrogates, control characters), for ${RUNS} strings`, () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }), (a, b) => {
+        expect(canonicalJson(a)).toBe(JSON.stringify(a));
+        expect(canonicalJson(b)).toBe(JSON.stringify(b));
+        expect(canonicalJson({ [b]: a })).toBe(JSON.stringify({ [b]: a }));
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
 
 describe('events of odd shapes through the whole engine', () => {
