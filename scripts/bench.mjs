@@ -95,7 +95,7 @@ async function startRedis() {
 function runWorker(url, logLevel) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--worker', ...(quick ? ['--quick'] : [])], {
-      env: { ...process.env, REDIS_URL: url, POWERTOOLS_LOG_LEVEL: logLevel, POWERTOOLS_SERVICE_NAME: 'bench', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+      env: { ...process.env, REDIS_URL: url, POWERTOOLS_LOG_LEVEL: logLevel, POWERTOOLS_SERVICE_NAME: 'bench', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     let result;
