@@ -149,7 +149,7 @@ export function logDecision(
 }
 
 /** The safe summary of an error for a log line: its name, code and message, nothing else. */
-export function errorSummary(err: unknown): DecisionLog['error'] {
+function errorSummary(err: unknown): DecisionLog['error'] {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };

@@ -71,21 +71,6 @@ export type IdempotencyRecord = InProgressRecord | CompletedRecord;
 const SEP = '|';
 
 /**
- * Encodes a record in the compact string form used by `RedisStore`.
- *
- * @example
- * ```ts
- * encodeRecord({ status: 'COMPLETED', payload: '1' }); // 'C||v1'
- * ```
- */
-export function encodeRecord(record: IdempotencyRecord): string {
-  if (record.status === RecordStatus.InProgress) {
-    return `P${SEP}${record.token}${SEP}${record.leaseExpiresAtMs}${SEP}${record.validationHash ?? ''}`;
-  }
-  return encodeCompleted(record.validationHash, record.payload);
-}
-
-/**
  * Encodes a completed record from its parts, without building an object first.
  *
  * @example
