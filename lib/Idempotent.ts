@@ -1,7 +1,7 @@
 import type { EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
-import { checkOptions, wrapFunction } from './makeIdempotent';
+import { wrapFunction } from './makeIdempotent';
 import { assertReflectMetadata, defineClassDefaults, defineMethodOptions, readClassDefaults, readMethodOptions } from './metadata';
 import { validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from './options';
 
@@ -46,7 +46,8 @@ export interface IdempotentMethodDecorator {
  * ```
  */
 export function Idempotent(keyOrOptions: KeySelector | IdempotencyOptions = {}): IdempotentMethodDecorator {
-  const options = checkOptions(isSelector(keyOrOptions) ? { key: keyOrOptions } : keyOrOptions, '@Idempotent');
+  const options: IdempotencyOptions = isSelector(keyOrOptions) ? { key: keyOrOptions } : keyOrOptions;
+  validateOptions(options, '@Idempotent');
   return function decorate(target: object, key: string | symbol | ClassMethodDecoratorContext, descriptor?: PropertyDescriptor) {
     assertReflectMetadata();
     if (typeof key === 'object') {
@@ -118,9 +119,7 @@ function ownerFinder(wrapper: () => unknown, method: string | symbol, isStatic: 
  * ```
  */
 export function IdempotentClass(defaults: IdempotencyDefaults): <T extends Constructor>(target: T, context?: ClassDecoratorContext) => T {
-  validateOptions(defaults, '@IdempotentClass');
-  if ('name' in defaults) throw new IdempotencyConfigError('`name` is per method; it cannot be a class default.');
-  checkOptions(defaults, '@IdempotentClass');
+  validateOptions(defaults, '@IdempotentClass', 'defaults');
   return (target) => {
     defineClassDefaults(target, defaults);
     return target;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Redis } from 'ioredis';
 import { IdempotencyError } from './errors';
-import { hashValue } from './key';
+import { hashValue, recordKeyPrefix } from './key';
+import { DEFAULTS } from './options';
 import { decodeRecord, RecordStatus, type IdempotencyRecord } from './record';
 import { lambdaRedisOptions } from './stores/RedisStore';
 
@@ -74,7 +75,7 @@ function recordKeyOf(flags: Args['flags']): string {
       throw new Error('--key-json is not valid JSON.');
     }
   }
-  return `${str(flags, 'prefix') ?? 'idempotency'}:${namespace}:${hashValue(value)}`;
+  return recordKeyPrefix(str(flags, 'prefix') ?? DEFAULTS.prefix, namespace) + hashValue(value);
 }
 
 function describe(key: string, record: IdempotencyRecord | undefined, raw: string | null, nowMs: number, ttlMs: number): Record<string, unknown> {
@@ -126,7 +127,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         return 0;
       }
       case 'list-in-progress': {
-        const prefix = str(flags, 'prefix') ?? 'idempotency';
+        const prefix = str(flags, 'prefix') ?? DEFAULTS.prefix;
         const namespace = str(flags, 'namespace') ?? '*';
         const limit = Number(str(flags, 'limit') ?? 100);
         if (!Number.isSafeInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer.');
@@ -134,7 +135,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         const found: Array<Record<string, unknown>> = [];
         let cursor = '0';
         do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:${namespace}:*`, 'COUNT', 500);
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${recordKeyPrefix(prefix, namespace)}*`, 'COUNT', 500);
           cursor = next;
           if (keys.length === 0) continue;
           const values = await client.mget(keys);

@@ -12,7 +12,7 @@ import {
   IdempotencyStoreError,
   ReplayedError,
 } from './errors';
-import { compileSelector, hashValue, MISSING, select, type CompiledSelector } from './key';
+import { compileSelector, hashValue, MISSING, recordKeyPrefix, select, type CompiledSelector } from './key';
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
 import { createSealer, SEALED_MARK, type EncryptionOptions, type Sealer } from './encryption';
@@ -84,11 +84,12 @@ function nextToken(): string {
 
 function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults | undefined, name: string): Resolved {
   const process = getProcessDefaults().defaults;
-  const o: IdempotencyOptions = { ...DEFAULTS, ...process, ...classDefaults, ...options };
+  // Each field falls back to DEFAULTS below, so an explicit `undefined` also means the default.
+  const o: IdempotencyOptions = { ...process, ...classDefaults, ...options };
   const namespace = o.name ?? name;
   return {
     namespace,
-    keyPrefix: `${o.prefix ?? DEFAULTS.prefix}:${namespace}:`,
+    keyPrefix: recordKeyPrefix(o.prefix ?? DEFAULTS.prefix, namespace),
     key: compileSelector(o.key, 'key'),
     validate: o.validate === undefined ? undefined : compileSelector(o.validate, 'validate'),
     ttlMs: (o.ttlSeconds ?? DEFAULTS.ttlSeconds) * 1000,

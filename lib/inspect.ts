@@ -1,6 +1,6 @@
 import { IdempotencyConfigError } from './errors';
 import { getIdempotencyOptions } from './Idempotent';
-import { compileSelector, hashValue, MISSING, select } from './key';
+import { compileSelector, hashValue, MISSING, recordKeyPrefix, select } from './key';
 import { DEFAULTS, getProcessDefaults } from './options';
 
 type Constructor = abstract new (...args: never[]) => unknown;
@@ -27,5 +27,5 @@ export function idempotencyKeyFor(target: Constructor, method: string | symbol, 
   const merged = { ...getProcessDefaults().defaults, ...options };
   const value = select(event, compileSelector(merged.key), new Map());
   if (value === MISSING) return undefined;
-  return `${merged.prefix ?? DEFAULTS.prefix}:${options.name as string}:${hashValue(value)}`;
+  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, options.name as string) + hashValue(value);
 }

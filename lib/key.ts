@@ -272,6 +272,19 @@ function writeCanonical(root: unknown): string {
 }
 
 /**
+ * The part of a record key before the hash: `<prefix>:<namespace>:`. The one place that knows the
+ * key format, which stored records depend on (engine, `idempotencyKeyFor` and the CLI use it).
+ *
+ * @example
+ * ```ts
+ * recordKeyPrefix('idempotency', 'Payments.charge') + hashValue('order-42');
+ * ```
+ */
+export function recordKeyPrefix(prefix: string, namespace: string): string {
+  return `${prefix}:${namespace}:`;
+}
+
+/**
  * SHA-256 (hex) of the canonical JSON of a value: the key hash and the validation hash.
  *
  * @example

@@ -1,18 +1,6 @@
 import { createIdempotency, runIdempotent, type EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
-import { compileSelector } from './key';
 import { validateOptions, type IdempotencyOptions } from './options';
-
-/**
- * Checks options once, when a function is wrapped or a decorator is applied, so mistakes fail at
- * start-up. Returns the options for chaining.
- */
-export function checkOptions(options: IdempotencyOptions, where: string): IdempotencyOptions {
-  validateOptions(options, where);
-  if (options.key !== undefined) compileSelector(options.key, 'key');
-  if (options.validate !== undefined) compileSelector(options.validate, 'validate');
-  return options;
-}
 
 /**
  * Wraps `fn` with the engine. Shared by `makeIdempotent` and the decorators: the wrapper is built
@@ -53,7 +41,7 @@ export function makeIdempotent<TThis, TArgs extends unknown[], TResult>(
   options: IdempotencyOptions = {},
 ): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
   if (typeof fn !== 'function') throw new IdempotencyConfigError(`Expected a function to make idempotent, got ${typeof fn}`);
-  checkOptions(options, 'makeIdempotent');
+  validateOptions(options, 'makeIdempotent');
   const name = options.name ?? fn.name;
   if (name === '') {
     throw new IdempotencyConfigError('makeIdempotent needs a record namespace: name the function (`async function chargeOrder() {}`) or pass `name`.');

@@ -1,7 +1,6 @@
 import { createIdempotency, type Invocation } from './engine';
 import { IdempotencyConfigError } from './errors';
-import { checkOptions } from './makeIdempotent';
-import type { IdempotencyOptions } from './options';
+import { validateOptions, type IdempotencyOptions } from './options';
 
 /**
  * The part of a Middy request this middleware uses (Middy's own `Request` fits), so this module
@@ -49,7 +48,7 @@ export interface IdempotencyMiddleware {
  * ```
  */
 export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddleware {
-  checkOptions(options, 'idempotency middleware');
+  validateOptions(options, 'idempotency middleware');
   const engine = createIdempotency(options, {
     defaultName: (context) => {
       const name = (context as { functionName?: unknown } | undefined)?.functionName;

@@ -1,5 +1,5 @@
 import { IdempotencyConfigError } from './errors';
-import type { KeySelector } from './key';
+import { compileSelector, type KeySelector } from './key';
 import { validateLocalCache, type LocalCacheOptions } from './localCache';
 import { createSealer, type EncryptionOptions } from './encryption';
 import type { DecisionLog, IdempotencyLogger } from './log';
@@ -252,14 +252,15 @@ function positiveInteger(options: Record<string, unknown>, name: string): void {
 
 /**
  * Checks options up front, so a typo fails at start-up with the fix in the message rather than on
- * the first request. Used by every entry point; selectors are checked when compiled.
+ * the first request: every entry point calls it, and key paths are compiled here too. `name` is
+ * refused in `'defaults'` scope (process and class defaults).
  *
  * @example
  * ```ts
  * validateOptions({ ttlSeconds: -1 }, 'configureIdempotency'); // throws: Expected `ttlSeconds` to be a positive integer, got -1
  * ```
  */
-export function validateOptions(options: unknown, where: string): void {
+export function validateOptions(options: unknown, where: string, scope: 'method' | 'defaults' = 'method'): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     fail(`Expected the options of ${where} to be an object, got ${show(options)}`);
   }
@@ -267,6 +268,9 @@ export function validateOptions(options: unknown, where: string): void {
   for (const name of Object.keys(o)) {
     if (!KNOWN.has(name)) fail(`Unknown option \`${name}\` in ${where}; known options: ${[...KNOWN].join(', ')}.`);
   }
+  if (scope === 'defaults' && 'name' in o) fail(`\`name\` is per method; it cannot be a default (${where}).`);
+  if (o.key !== undefined) compileSelector(o.key as KeySelector, 'key');
+  if (o.validate !== undefined) compileSelector(o.validate as KeySelector, 'validate');
   positiveInteger(o, 'ttlSeconds');
   positiveInteger(o, 'leaseSeconds');
   positiveInteger(o, 'maxResultBytes');
@@ -326,8 +330,7 @@ let processVersion = 0;
  * ```
  */
 export function configureIdempotency(defaults: IdempotencyDefaults): void {
-  validateOptions(defaults, 'configureIdempotency');
-  if ('name' in defaults) fail('`name` is per method; it cannot be a process-wide default.');
+  validateOptions(defaults, 'configureIdempotency', 'defaults');
   processDefaults = { ...processDefaults, ...defaults };
   processVersion++;
 }

@@ -136,6 +136,8 @@ describe('@Idempotent (legacy decorators)', () => {
   it('rejects bad options when the decorator is applied, not on the first call', () => {
     expect(() => Idempotent({ ttlSeconds: -1 })).toThrow('Expected `ttlSeconds` to be a positive integer, got -1');
     expect(() => Idempotent('body..x')).toThrow(IdempotencyConfigError);
+    expect(() => IdempotentClass({ name: 'x' } as never)).toThrow(/`name` is per method; it cannot be a default \(@IdempotentClass\)/);
+    expect(() => IdempotentClass({ key: 'a..b' })).toThrow(IdempotencyConfigError);
   });
 
   it('fails fast with the fix when reflect-metadata is not loaded', () => {

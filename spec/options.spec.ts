@@ -26,6 +26,8 @@ describe('option validation', () => {
   it('validates configureIdempotency up front', () => {
     expect(() => configureIdempotency({ ttlSeconds: 0 })).toThrow('Expected `ttlSeconds` to be a positive integer, got 0');
     expect(() => configureIdempotency({ name: 'x' } as never)).toThrow(/`name` is per method/);
+    expect(() => configureIdempotency({ key: 'body..orderId' })).toThrow(/dot path like 'body.orderId', got "body..orderId"/);
+    expect(() => configureIdempotency({ validate: [] })).toThrow(IdempotencyConfigError);
   });
 
   it('needs a name for an anonymous function', () => {

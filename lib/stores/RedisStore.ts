@@ -192,7 +192,7 @@ function decodeOrThrow(key: string, raw: string): IdempotencyRecord {
 
 function rethrow(key: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
-  if (message.startsWith('WRONGTYPE') || message.includes('WRONGTYPE Operation')) {
+  if (message.includes('WRONGTYPE')) {
     throw new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause: err });
   }
   throw new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause: err });
