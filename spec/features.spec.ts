@@ -7,38 +7,28 @@ import {
   IdempotencyInProgressError,
   makeIdempotent,
   RecordStatus,
-  RedisStore,
   ReplayedError,
   resetIdempotencyConfig,
   type DecisionLog,
 } from '../lib';
-import { startRedisServer, type RedisServer } from './helpers/redisServer';
+import { useRedis } from './helpers/redisServer';
 import { CaptureLogger } from './helpers/logger';
 import { sleep } from './helpers/lambda';
 
 /** Options beyond the peers, against a real redis-server. */
 describe('beyond the peers (real Redis)', () => {
-  let server: RedisServer;
-  let store: RedisStore;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    store = new RedisStore(server.url, { commandTimeoutMs: 5_000 });
-  });
-  afterAll(async () => {
-    await store.close();
-    await server.stop();
-  });
+  const redis = useRedis({ store: { commandTimeoutMs: 5_000 } });
   const logger = new CaptureLogger();
 
   describe("onInProgress: 'wait'", () => {
     it('gives 200 concurrent duplicates the one result with a single execution, polling with backoff', async () => {
       let executions = 0;
-      const claim = jest.spyOn(store, 'claim');
+      const claim = jest.spyOn(redis.store, 'claim');
       const fn = makeIdempotent(async function waited(e: { id: string }) {
         executions++;
         await sleep(300);
         return { id: e.id, at: executions };
-      }, { key: 'id', store, logger, onInProgress: 'wait', waitSeconds: 5 });
+      }, { key: 'id', store: () => redis.store, logger, onInProgress: 'wait', waitSeconds: 5 });
       const id = randomUUID();
       const results = await Promise.all(Array.from({ length: 200 }, () => fn({ id })));
       expect(executions).toBe(1);
@@ -55,7 +45,7 @@ describe('beyond the peers (real Redis)', () => {
         await sleep(e.slowMs ?? 100);
         if (e.fail) throw new Error('first failed');
         return 'second ran';
-      }, { key: 'id', store, logger, onInProgress: 'wait', waitSeconds: 1 });
+      }, { key: 'id', store: () => redis.store, logger, onInProgress: 'wait', waitSeconds: 1 });
       const id = randomUUID();
       const first = fn({ id, fail: true }).catch((e: Error) => e.message);
       await sleep(20);
@@ -86,7 +76,7 @@ describe('beyond the peers (real Redis)', () => {
         executions++;
         if (_e.transient) throw new Error('gateway timeout');
         throw new CardDeclinedError();
-      }, { key: 'id', store, logger, cacheError: (err) => err instanceof CardDeclinedError });
+      }, { key: 'id', store: () => redis.store, logger, cacheError: (err) => err instanceof CardDeclinedError });
       const id = randomUUID();
       const first = await fn({ id }).catch((e: unknown) => e);
       const replay = await fn({ id }).catch((e: unknown) => e);
@@ -107,7 +97,7 @@ describe('beyond the peers (real Redis)', () => {
       const fn = makeIdempotent(async function respond(_e: { id: string }) {
         executions++;
         return { statusCode: executions === 1 ? 503 : 201 };
-      }, { key: 'id', store, logger, cacheResult: (r: { statusCode: number }) => r.statusCode < 500 });
+      }, { key: 'id', store: () => redis.store, logger, cacheResult: (r: { statusCode: number }) => r.statusCode < 500 });
       const id = randomUUID();
       await expect(fn({ id })).resolves.toEqual({ statusCode: 503 });
       await expect(fn({ id })).resolves.toEqual({ statusCode: 201 });
@@ -123,7 +113,7 @@ describe('beyond the peers (real Redis)', () => {
         executions++;
         await sleep(3_200);
         return 'done';
-      }, { key: 'id', store, logger, leaseSeconds: 1, renewLease: true });
+      }, { key: 'id', store: () => redis.store, logger, leaseSeconds: 1, renewLease: true });
       const id = randomUUID();
       const job = fn({ id });
       for (const at of [500, 1_500, 2_500]) {
@@ -141,7 +131,7 @@ describe('beyond the peers (real Redis)', () => {
         executions++;
         await sleep(1_500);
         return executions;
-      }, { key: 'id', store, logger: new CaptureLogger(), leaseSeconds: 1 });
+      }, { key: 'id', store: () => redis.store, logger: new CaptureLogger(), leaseSeconds: 1 });
       const id = randomUUID();
       const first = fn({ id });
       await sleep(1_200);
@@ -156,7 +146,7 @@ describe('beyond the peers (real Redis)', () => {
       const seen: DecisionLog[] = [];
       const fn = makeIdempotent(async function observed(_e: { id: string }) {
         return 1;
-      }, { key: 'id', store, logger, onDecision: (d) => {
+      }, { key: 'id', store: () => redis.store, logger, onDecision: (d) => {
         seen.push(d);
         throw new Error('metrics backend down');
       } });
@@ -179,15 +169,15 @@ describe('beyond the peers (real Redis)', () => {
     afterEach(() => resetIdempotencyConfig());
 
     it('computes the record key of a method for an event, reads the record, and resets it', async () => {
-      configureIdempotency({ store, logger });
+      configureIdempotency({ store: () => redis.store, logger });
       const orders = new Orders();
       const event = { detail: { orderId: randomUUID() } };
       await orders.ship(event);
       const key = idempotencyKeyFor(Orders, 'ship', event) as string;
       expect(key).toMatch(/^ops:Orders\.ship:[0-9a-f]{64}$/);
-      await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '1' });
+      await expect(redis.store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '1' });
       await expect(orders.ship(event)).resolves.toBe(1);
-      await expect(store.delete(key)).resolves.toBe(true);
+      await expect(redis.store.delete(key)).resolves.toBe(true);
       await expect(orders.ship(event)).resolves.toBe(2);
       expect(idempotencyKeyFor(Orders, 'ship', { detail: {} })).toBeUndefined();
       expect(() => idempotencyKeyFor(Orders, 'nope', event)).toThrow(/not an @Idempotent method/);

@@ -20,21 +20,26 @@ describe('TLS (rediss://) to a redis-server with a certificate made at test time
       urlPrefix: 'rediss://',
       args: ['--tls-port', String(port), '--tls-cert-file', pki.serverCert, '--tls-key-file', pki.serverKey, '--tls-ca-cert-file', pki.caCert, '--tls-auth-clients', 'no'],
     });
-    (server as { tlsUrl?: string }).tlsUrl = `rediss://127.0.0.1:${port}`;
+    tlsUrl = `rediss://127.0.0.1:${port}`;
   });
   afterAll(async () => {
     await server.stop();
     rmSync(pki.dir, { recursive: true, force: true });
     rmSync(otherCa.dir, { recursive: true, force: true });
   });
-  const url = (): string => (server as { tlsUrl?: string }).tlsUrl as string;
-
-  it('claims, completes and replays over TLS with the right CA', async () => {
-    const store = new RedisStore(url(), { redisOptions: { tls: { ca: pki.caPem } } });
+  let tlsUrl: string;
+  /** A store over TLS trusting `ca`, and a handler on it that counts its runs. */
+  const overTls = (ca: Buffer) => {
+    const store = new RedisStore(tlsUrl, { redisOptions: { tls: { ca } } });
     let runs = 0;
     const fn = makeIdempotent(async function overTls(_e: { id: string }) {
       return ++runs;
     }, { key: 'id', store, logger: new CaptureLogger() });
+    return { store, fn, runs: () => runs };
+  };
+
+  it('claims, completes and replays over TLS with the right CA', async () => {
+    const { store, fn } = overTls(pki.caPem);
     try {
       await expect(fn({ id: 't' })).resolves.toBe(1);
       await expect(fn({ id: 't' })).resolves.toBe(1);
@@ -44,14 +49,10 @@ describe('TLS (rediss://) to a redis-server with a certificate made at test time
   });
 
   it('refuses a server whose certificate another CA signed, with IdempotencyStoreError and no run', async () => {
-    const store = new RedisStore(url(), { redisOptions: { tls: { ca: otherCa.caPem } } });
-    let runs = 0;
-    const fn = makeIdempotent(async function wrongCa(_e: { id: string }) {
-      return ++runs;
-    }, { key: 'id', store, logger: new CaptureLogger() });
+    const { store, fn, runs } = overTls(otherCa.caPem);
     try {
       await expect(fn({ id: 't' })).rejects.toThrow(IdempotencyStoreError);
-      expect(runs).toBe(0);
+      expect(runs()).toBe(0);
     } finally {
       await store.close();
     }

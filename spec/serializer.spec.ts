@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import fc from 'fast-check';
 import {
   hashValue,
@@ -9,11 +8,10 @@ import {
   jsonSerializer,
   makeIdempotent,
   MemoryStore,
-  RedisStore,
   richSerializer,
   type Serializer,
 } from '../lib';
-import { startRedisServer, type RedisServer } from './helpers/redisServer';
+import { useRedis } from './helpers/redisServer';
 import { CaptureLogger } from './helpers/logger';
 
 const sample = () => ({
@@ -109,19 +107,7 @@ describe('serializer option', () => {
 });
 
 describe('encryption at rest (real Redis)', () => {
-  let server: RedisServer;
-  let store: RedisStore;
-  let admin: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    store = new RedisStore(server.url);
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await store.close();
-    await server.stop();
-  });
+  const redis = useRedis();
 
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
@@ -131,21 +117,21 @@ describe('encryption at rest (real Redis)', () => {
       runs++;
       if (e.fail) throw Object.assign(new Error('email jane@example.com bounced'), { name: 'BounceError' });
       return { name: 'Jane Doe', email: 'jane@example.com' };
-    }, { key: 'id', store, logger: new CaptureLogger(), encryption, ...(cacheError ? { cacheError } : {}) });
+    }, { key: 'id', store: () => redis.store, logger: new CaptureLogger(), encryption, ...(cacheError ? { cacheError } : {}) });
   const recordKey = (id: string): string => `idempotency:profile:${hashValue(id)}`;
 
   it('stores results and stored failures unreadable in Redis, and replays them', async () => {
     const fn = wrap({ key: oldKey, keyId: '2026-05' }, () => true);
     const id = randomUUID();
     const first = await fn({ id });
-    const raw = (await admin.get(recordKey(id))) as string;
+    const raw = (await redis.admin.get(recordKey(id))) as string;
     expect(raw).toMatch(/^C\|\|v#2026-05\./);
     expect(raw).not.toContain('jane');
     await expect(fn({ id })).resolves.toEqual(first);
 
     const failing = randomUUID();
     await expect(fn({ id: failing, fail: true })).rejects.toThrow('bounced');
-    expect(await admin.get(recordKey(failing))).not.toContain('jane');
+    expect(await redis.admin.get(recordKey(failing))).not.toContain('jane');
     await expect(fn({ id: failing, fail: true })).rejects.toMatchObject({ name: 'BounceError', idempotentReplay: true });
   });
 
@@ -155,10 +141,10 @@ describe('encryption at rest (real Redis)', () => {
     const b = randomUUID();
     await fn({ id: a });
     await fn({ id: b });
-    const raw = (await admin.get(recordKey(a))) as string;
+    const raw = (await redis.admin.get(recordKey(a))) as string;
     const flipped = raw.slice(0, -6) + (raw.at(-6) === 'A' ? 'B' : 'A') + raw.slice(-5);
-    await admin.set(recordKey(a), flipped);
-    await admin.set(recordKey(b), raw); // a valid seal, but for another record
+    await redis.admin.set(recordKey(a), flipped);
+    await redis.admin.set(recordKey(b), raw); // a valid seal, but for another record
     runs = 0;
     await expect(fn({ id: a })).rejects.toThrow(IdempotencyCorruptRecordError);
     await expect(fn({ id: b })).rejects.toThrow(/integrity check/);
@@ -173,7 +159,7 @@ describe('encryption at rest (real Redis)', () => {
     await expect(after({ id })).resolves.toEqual(first);
     const fresh = randomUUID();
     await after({ id: fresh });
-    expect(await admin.get(recordKey(fresh))).toMatch(/^C\|\|v#2026-11\./);
+    expect(await redis.admin.get(recordKey(fresh))).toMatch(/^C\|\|v#2026-11\./);
 
     const forgotten = wrap({ key: newKey, keyId: '2026-11' });
     await expect(forgotten({ id })).rejects.toThrow(/key id "2026-05", which is not configured/);

@@ -8,7 +8,7 @@ import {
   makeIdempotent,
   RedisStore,
 } from '../../lib';
-import { freePort, startRedisServer, type RedisServer } from '../helpers/redisServer';
+import { freePort, useRedis } from '../helpers/redisServer';
 import { CaptureLogger } from '../helpers/logger';
 
 describe('RedisStore construction', () => {
@@ -77,9 +77,7 @@ describe('RedisStore when Redis is unreachable', () => {
 });
 
 describe('RedisStore over corrupt records', () => {
-  let server: RedisServer;
-  let admin: Redis;
-  let store: RedisStore;
+  const redis = useRedis();
   let ran = 0;
   const logger = new CaptureLogger();
   const charge = makeIdempotent(
@@ -87,35 +85,25 @@ describe('RedisStore over corrupt records', () => {
       ran++;
       return 'charged';
     },
-    { key: 'id', store: () => store, logger, prefix: 'corrupt' },
+    { key: 'id', store: () => redis.store, logger, prefix: 'corrupt' },
   );
   const recordKey = (id: string): string => `corrupt:charge:${hashValue(id)}`;
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-    store = new RedisStore(server.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await store.close();
-    await server.stop();
-  });
 
   it.each([
-    ['a garbage string', (k: string) => admin.set(k, 'garbage')],
-    ['valid JSON of the wrong shape', (k: string) => admin.set(k, '{"status":"COMPLETED","data":1}')],
-    ['a truncated completed record', (k: string) => admin.set(k, 'C|abc')],
-    ['an in-progress record without a lease', (k: string) => admin.set(k, 'P|tok|soon|')],
-    ['a hash instead of a string', (k: string) => admin.hset(k, 'status', 'COMPLETED')],
-    ['a completed record whose result is not JSON', (k: string) => admin.set(k, 'C||v{not json')],
+    ['a garbage string', (k: string) => redis.admin.set(k, 'garbage')],
+    ['valid JSON of the wrong shape', (k: string) => redis.admin.set(k, '{"status":"COMPLETED","data":1}')],
+    ['a truncated completed record', (k: string) => redis.admin.set(k, 'C|abc')],
+    ['an in-progress record without a lease', (k: string) => redis.admin.set(k, 'P|tok|soon|')],
+    ['a hash instead of a string', (k: string) => redis.admin.hset(k, 'status', 'COMPLETED')],
+    ['a completed record whose result is not JSON', (k: string) => redis.admin.set(k, 'C||v{not json')],
   ])('fails with IdempotencyCorruptRecordError over %s, never running the method', async (_what, write) => {
     const id = `c-${ran}-${Math.random()}`;
     await write(recordKey(id));
     await expect(charge({ id })).rejects.toThrow(IdempotencyCorruptRecordError);
     expect(ran).toBe(0);
     // The documented recovery: delete the key.
-    await store.delete(recordKey(id));
+    await redis.store.delete(recordKey(id));
     await expect(charge({ id })).resolves.toBe('charged');
     ran = 0;
   });
