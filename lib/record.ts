@@ -83,6 +83,18 @@ export function encodeCompleted(validationHash: string | undefined, payload: str
 }
 
 /**
+ * Encodes an in-progress record from its parts.
+ *
+ * @example
+ * ```ts
+ * encodeInProgress('tok1', 1_800_000_000_000, undefined); // 'P|tok1|1800000000000|'
+ * ```
+ */
+export function encodeInProgress(token: string, leaseExpiresAtMs: number, validationHash: string | undefined): string {
+  return `P${SEP}${token}${SEP}${leaseExpiresAtMs}${SEP}${validationHash ?? ''}`;
+}
+
+/**
  * Decodes the compact string form; returns `undefined` for anything this library did not write.
  *
  * @example

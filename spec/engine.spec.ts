@@ -11,6 +11,7 @@ import {
   IdempotencyStoreError,
   hashValue,
   makeIdempotent,
+  MemoryStore,
   RedisStore,
   resetIdempotencyConfig,
 } from '../lib';
@@ -26,28 +27,48 @@ import { CaptureLogger } from './helpers/logger';
 
 type Reply = unknown;
 interface MockRedis {
+  set: jest.Mock;
   evalsha: jest.Mock;
   eval: jest.Mock;
   get: jest.Mock;
   del: jest.Mock;
+  /** Every claim and script call in order, as [kind, key, ...args]; a claim as [claim, key, token, leaseMs, record]. */
+  calls: Array<[string, ...unknown[]]>;
+  /** Canned replies, consumed in order by the claim (`SET NX GET`) and by the scripts. */
+  queue: Reply[];
 }
 
 function mockRedis(): MockRedis {
-  // EVALSHA answers NOSCRIPT unless a test says otherwise, so every script call reaches `eval`,
-  // where the canned replies are queued.
-  const noScript = async (): Promise<never> => {
-    throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+  const redis: MockRedis = { set: jest.fn(), evalsha: jest.fn(), eval: jest.fn(), get: jest.fn(), del: jest.fn(), calls: [], queue: [] };
+  const next = async (): Promise<Reply> => {
+    const reply = redis.queue.shift();
+    if (reply instanceof Error) throw reply;
+    return reply;
   };
-  return { evalsha: jest.fn(noScript), eval: jest.fn(), get: jest.fn(), del: jest.fn() };
+  redis.set.mockImplementation(async (key: string, record: string, px: string, leaseMs: number) => {
+    expect(px).toBe('PX');
+    redis.calls.push(['claim', key, record.split('|')[1], leaseMs, record]);
+    return next();
+  });
+  // EVALSHA answers NOSCRIPT unless a test says otherwise, so every script call reaches `eval`.
+  redis.evalsha.mockImplementation(async () => {
+    throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+  });
+  redis.eval.mockImplementation(async (source: string, _keys: number, key: string, ...args: unknown[]) => {
+    const kind = source.includes("'PTTL'") ? 'claim-script' : source.includes("'DEL'") ? 'release' : source.includes('string.find') ? 'renew' : 'complete';
+    redis.calls.push([kind, key, ...args]);
+    return next();
+  });
+  return redis;
 }
 
-/** Script calls the mock received, as [script kind, key, ...args]; the kind is read off the Lua. */
+/** The claims and script calls the mock received, in order. */
 function scriptCalls(redis: MockRedis): Array<[string, ...unknown[]]> {
-  return redis.eval.mock.calls.map(([source, , key, ...args]: [string, number, string, ...unknown[]]) => {
-    const kind = source.includes("'TIME'") && source.includes('math.max') ? 'claim' : source.includes("'DEL'") ? 'release' : source.includes('KEEPTTL') ? 'renew' : 'complete';
-    return [kind, key, ...args];
-  });
+  return redis.calls;
 }
+
+/** The claim reply of `SET NX GET` when the key was absent: the caller now owns it. */
+const CLAIMED = null;
 
 const KEY_HASH = hashValue('order-1');
 const RECORD_KEY = `idempotency:chargeOrder:${KEY_HASH}`;
@@ -68,12 +89,7 @@ describe('engine decisions (mocked ioredis)', () => {
   }
 
   function replies(...sequence: Reply[]): void {
-    for (const reply of sequence) {
-      redis.eval.mockImplementationOnce(async () => {
-        if (reply instanceof Error) throw reply;
-        return reply;
-      });
-    }
+    redis.queue.push(...sequence);
   }
 
   beforeEach(() => {
@@ -94,7 +110,7 @@ describe('engine decisions (mocked ioredis)', () => {
   });
 
   it('runs the method once on a miss and completes with the claim token', async () => {
-    replies(1_800_000_000_000, 1);
+    replies(CLAIMED, 1);
     await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
     expect(method).toHaveBeenCalledTimes(1);
     const [claim, complete] = scriptCalls(redis);
@@ -108,34 +124,55 @@ describe('engine decisions (mocked ioredis)', () => {
 
   it('uses EVALSHA once a script is cached and falls back to EVAL on NOSCRIPT', async () => {
     const fn = wrap();
-    replies(1_800_000_000_000, 1);
+    replies(CLAIMED, 1);
     await fn({ orderId: 'a' });
-    redis.evalsha.mockRejectedValueOnce(new Error('NOSCRIPT No matching script.')).mockResolvedValueOnce(1);
-    replies(1_800_000_000_000);
+    // The completion script is now cached: EVALSHA first, EVAL again after a NOSCRIPT.
+    redis.evalsha.mockResolvedValueOnce(1);
+    replies(CLAIMED);
     await fn({ orderId: 'b' });
+    replies(CLAIMED, 1);
+    await fn({ orderId: 'c' });
     expect(redis.evalsha).toHaveBeenCalledTimes(2);
-    expect(redis.eval).toHaveBeenCalledTimes(3);
+    expect(redis.eval).toHaveBeenCalledTimes(2);
+    expect(logger.decisions()).toEqual([Decision.Miss, Decision.Miss, Decision.Miss]);
+  });
+
+  it('claims with one SET NX GET, and with the claim script from then on when Redis refuses it (before 7)', async () => {
+    const fn = wrap();
+    redis.set.mockRejectedValueOnce(new Error('ERR syntax error'));
+    replies(CLAIMED, 1, encodeCompleted(undefined, '{"charged":true}'));
+    await expect(fn({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    await expect(fn({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(redis.set).toHaveBeenCalledTimes(1);
+    expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim-script', 'complete', 'claim-script']);
+    expect(method).toHaveBeenCalledTimes(1);
+    expect(logger.decisions()).toEqual([Decision.Miss, Decision.Hit]);
   });
 
   it('throws IdempotencyInProgressError with the time left on a live claim', async () => {
-    replies([`P|other|${1_000_000 + 2_500}|`, 1_000_000]);
+    replies(`P|other|${Date.now() + 2_500}|`);
     const error = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyInProgressError);
-    expect((error as IdempotencyInProgressError).retryAfterMs).toBe(2_500);
+    expect((error as IdempotencyInProgressError).retryAfterMs).toBeGreaterThan(2_000);
+    expect((error as IdempotencyInProgressError).retryAfterMs).toBeLessThanOrEqual(2_500);
     expect(method).not.toHaveBeenCalled();
     expect(logger.decisions()).toEqual([Decision.InProgress]);
   });
 
-  it('runs the method after taking over an expired claim and logs the takeover', async () => {
-    replies([1_800_000_000_000], 1);
-    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+  it('runs the method after taking over an expired claim and logs the takeover where the store can tell', async () => {
+    // Redis simply drops an expired claim (the lease is the key's expiry); MemoryStore and
+    // DynamoDBStore keep it and report the takeover.
+    const store = new MemoryStore();
+    await store.claim(RECORD_KEY, { token: 'crashed', leaseMs: 1, ttlMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(wrap({ store })({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
     expect(logger.decisions()).toEqual([Decision.LeaseTakeover, Decision.Miss]);
   });
 
   it('rejects a repeat with a different validated payload, completed or in progress', async () => {
     const options = { key: 'orderId', validate: 'body' };
     const storedHash = hashValue(JSON.parse('"original"'));
-    replies(encodeCompleted(storedHash, '1'), [`P|other|2000|${storedHash}`, 1000]);
+    replies(encodeCompleted(storedHash, '1'), `P|other|${Date.now() + 2_000}|${storedHash}`);
     await expect(wrap(options)({ orderId: 'order-1', body: '"tampered"' })).rejects.toThrow(IdempotencyPayloadMismatchError);
     await expect(wrap(options)({ orderId: 'order-1', body: '"tampered"' })).rejects.toThrow(IdempotencyPayloadMismatchError);
     expect(method).not.toHaveBeenCalled();
@@ -150,7 +187,7 @@ describe('engine decisions (mocked ioredis)', () => {
   it('releases the claim and rethrows the original error when the method throws', async () => {
     const failure = new Error('card declined');
     method.mockRejectedValueOnce(failure);
-    replies(1_800_000_000_000, 1);
+    replies(CLAIMED, 1);
     await expect(wrap()({ orderId: 'order-1' })).rejects.toBe(failure);
     const [claim, release] = scriptCalls(redis);
     expect(release).toEqual(['release', RECORD_KEY, claim?.[2]]);
@@ -160,7 +197,7 @@ describe('engine decisions (mocked ioredis)', () => {
   it('keeps the original error when the release fails too, with the release error attached', async () => {
     const failure = new Error('card declined');
     method.mockRejectedValueOnce(failure);
-    replies(1_800_000_000_000, new Error('Connection is closed.'));
+    replies(CLAIMED, new Error('Connection is closed.'));
     const thrown = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
     expect(thrown).toBe(failure);
     expect((thrown as { idempotencyReleaseError?: unknown }).idempotencyReleaseError).toBeInstanceOf(IdempotencyStoreError);
@@ -193,7 +230,7 @@ describe('engine decisions (mocked ioredis)', () => {
   });
 
   it('surfaces a failed completion write as IdempotencyCompletionError carrying the result', async () => {
-    replies(1_800_000_000_000, new Error('Command timed out'));
+    replies(CLAIMED, new Error('Command timed out'));
     const error = await wrap()({ orderId: 'order-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IdempotencyCompletionError);
     expect((error as IdempotencyCompletionError).result).toEqual({ charged: true });
@@ -202,26 +239,26 @@ describe('engine decisions (mocked ioredis)', () => {
   });
 
   it('returns the result and logs lease_lost when the token no longer owns the record', async () => {
-    replies(1_800_000_000_000, 0);
+    replies(CLAIMED, 0);
     await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
     expect(logger.lines.map((l) => [l.level, l.attributes.decision])).toEqual([['error', 'lease_lost']]);
   });
 
   it('bounds the lease by the Lambda remaining time and by leaseSeconds', async () => {
-    replies(1, 1, 1, 1, 1, 1);
+    replies(CLAIMED, 1, CLAIMED, 1, CLAIMED, 1);
     const fn = makeIdempotent(async function f(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger });
     await fn('e1', lambdaContext(4_321));
     await fn('e2');
     const withLease = makeIdempotent(async function g(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger, leaseSeconds: 10 });
     await withLease('e3', lambdaContext(4_321));
     const claims = scriptCalls(redis).filter((c) => c[0] === 'claim');
+    // The lease is the in-progress key's expiry (PX).
     expect(claims.map((c) => c[3])).toEqual([4_321, 60_000, 4_321]);
-    expect(claims.map((c) => c[4])).toEqual([3_600_000, 3_600_000, 3_600_000]);
   });
 
   it('replays undefined as undefined', async () => {
     method.mockResolvedValueOnce(undefined);
-    replies(1, 1, encodeCompleted(undefined, undefined));
+    replies(CLAIMED, 1, encodeCompleted(undefined, undefined));
     const fn = wrap();
     await expect(fn({ orderId: 'order-1' })).resolves.toBeUndefined();
     expect(scriptCalls(redis)[1]?.[3]).toBe('C||u');
@@ -231,33 +268,33 @@ describe('engine decisions (mocked ioredis)', () => {
 
   it('fails with IdempotencyResultError naming the method for a result JSON cannot hold', async () => {
     method.mockResolvedValueOnce({ amount: 10n });
-    replies(1);
+    replies(CLAIMED);
     await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(/chargeOrder: the result cannot be serialized.*BigInt/);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     method.mockResolvedValueOnce(cyclic);
-    replies(1);
+    replies(CLAIMED);
     await expect(wrap()({ orderId: 'order-2' })).rejects.toThrow(IdempotencyResultError);
     expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim', 'claim']); // nothing corrupt was written
   });
 
   it('rejects a result over maxResultBytes without writing it', async () => {
     method.mockResolvedValueOnce('é'.repeat(600));
-    replies(1);
+    replies(CLAIMED);
     await expect(wrap({ maxResultBytes: 1000 })({ orderId: 'order-1' })).rejects.toThrow(/over maxResultBytes \(1000\)/);
     expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim']);
   });
 
   it('runs without idempotency and warns when the key is missing', async () => {
     await expect(wrap()({})).resolves.toEqual({ charged: true });
-    expect(redis.eval).not.toHaveBeenCalled();
+    expect(redis.calls).toEqual([]);
     expect(logger.lines).toEqual([expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ decision: 'key_missing' }) })]);
   });
 
   it('throws IdempotencyKeyError before anything runs when requireKey is set', async () => {
     await expect(wrap({ requireKey: true })({ orderId: '' })).rejects.toThrow(IdempotencyKeyError);
     expect(method).not.toHaveBeenCalled();
-    expect(redis.eval).not.toHaveBeenCalled();
+    expect(redis.calls).toEqual([]);
   });
 
   it('fixes the key before the method runs, so a method that mutates its event releases its own record', async () => {
@@ -265,7 +302,7 @@ describe('engine decisions (mocked ioredis)', () => {
       event.orderId = 'mutated';
       throw new Error('boom');
     });
-    replies(1, 1);
+    replies(CLAIMED, 1);
     await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow('boom');
     expect(scriptCalls(redis).map((c) => c[1])).toEqual([RECORD_KEY, RECORD_KEY]);
   });

@@ -1,6 +1,6 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError } from '../errors';
-import { decodeRecord, encodeCompleted, RecordStatus, type IdempotencyRecord } from '../record';
+import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
@@ -77,8 +77,8 @@ function positiveInt(name: string, value: number): number {
 }
 
 /**
- * Stores records in Redis with one atomic Lua script per operation: a hit costs one command, a
- * miss two (claim, complete). Works with a standalone `Redis` or a `Cluster` client (each script
+ * Stores records in Redis, one atomic command per step: a hit costs one plain `SET NX GET`, a miss
+ * that and one Lua compare-and-set (complete). An in-progress record's lease is the key's expiry. Works with a standalone `Redis` or a `Cluster` client (each script
  * touches one key); the client is yours to configure and close, or built from a URL with
  * Lambda-friendly timeouts (then {@link RedisStore.close} closes it).
  *
@@ -96,6 +96,8 @@ export class RedisStore implements IdempotencyStore {
   // EVALSHA saves sending the script on every call; the first call per script sends EVAL (which
   // also caches it server-side), and a NOSCRIPT after a server restart falls back to EVAL again.
   private readonly loaded = new Set<string>();
+  // Claims with `SET NX GET` until the server proves older than Redis 7.
+  private nativeClaim = true;
 
   constructor(client: RedisClient | string, options: RedisStoreOptions = {}) {
     if (typeof client === 'string') {
@@ -117,21 +119,32 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
-    const reply = await this.run(CLAIM, key, request.token, request.leaseMs, request.ttlMs, request.validationHash ?? '', request.withExpiry === true ? '1' : '0');
-    if (typeof reply === 'number') return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs: reply };
-    if (typeof reply === 'string') return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply), nowMs: Date.now() };
-    if (Array.isArray(reply) && reply.length === 1) return { outcome: ClaimOutcome.TakenOver, leaseExpiresAtMs: Number(reply[0]) };
-    if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'string') {
-      const record = decodeOrThrow(key, reply[0]);
-      // {completed record, pttl} when withExpiry was asked; {in-progress record, server now} otherwise.
-      if (record.status === RecordStatus.Completed) {
-        const nowMs = Date.now();
-        const pttl = Number(reply[1]);
-        return { outcome: ClaimOutcome.Existing, record, nowMs, ...(pttl > 0 ? { expiresAtMs: nowMs + pttl } : {}) };
+    const { leaseMs } = request;
+    // The lease end in the record is the caller's clock and only feeds retry-after hints; the lease
+    // itself is the key's expiry, kept by Redis.
+    const leaseExpiresAtMs = Date.now() + leaseMs;
+    const claim = encodeInProgress(request.token, leaseExpiresAtMs, request.validationHash);
+    let reply: unknown;
+    if (request.withExpiry !== true && this.nativeClaim) {
+      // One plain command, no script: a hit costs what a GET costs. Redis before 7 refuses NX with
+      // GET ("syntax error"); from then on this store uses the claim script, which does the same.
+      try {
+        reply = await this.client.set(key, claim, 'PX', leaseMs, 'NX', 'GET');
+      } catch (err) {
+        if (!(err instanceof Error) || !/syntax error/i.test(err.message)) return rethrow(key, err);
+        this.nativeClaim = false;
       }
-      return { outcome: ClaimOutcome.Existing, record, nowMs: Number(reply[1]) };
     }
-    throw new IdempotencyStoreError(`Unexpected reply to the claim script for ${key}.`);
+    if (reply === undefined) reply = await this.run(CLAIM, key, claim, leaseMs, request.withExpiry === true ? '1' : '0');
+    if (reply === null) return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs };
+    const nowMs = Date.now();
+    if (typeof reply === 'string') return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply), nowMs };
+    if (Array.isArray(reply) && reply.length === 2 && typeof reply[0] === 'string') {
+      // {completed record, pttl}: asked by the local cache (withTtl).
+      const pttl = Number(reply[1]);
+      return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply[0]), nowMs, ...(pttl > 0 ? { expiresAtMs: nowMs + pttl } : {}) };
+    }
+    throw new IdempotencyStoreError(`Unexpected reply to the claim for ${key}.`);
   }
 
   async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
@@ -143,7 +156,7 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
-    return (await this.run(RENEW, key, token, leaseMs)) === 1;
+    return (await this.run(RENEW, key, token, leaseMs, Date.now() + leaseMs)) === 1;
   }
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 
 /**
  * Lua scripts of `RedisStore`. Each touches exactly one key (KEYS[1]), so they are Redis Cluster
- * safe. Time comes from the server (`TIME`), so leases do not depend on the callers' clocks.
- * Records use the compact encoding of `record.ts`; a script never decodes a stored result.
+ * safe. An in-progress record's lease is the key's own expiry (PX leaseMs): Redis ends it on its
+ * own clock, so a caller with a fast clock can never take a live claim over. Records use the
+ * compact encoding of `record.ts`; a script never decodes a stored result.
  */
 
 /** A script and its SHA-1, for EVALSHA. */
@@ -16,58 +17,47 @@ function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 /**
- * ARGV: token, leaseMs, ttlMs, validationHash, withTtl ('1': also return a completed record's PTTL).
- * Replies: integer lease expiry (claimed); {leaseExpiry} (expired lease taken over);
- * {record, now} (live claim of another caller); record string, or {record, pttl} with withTtl
- * (completed, or unreadable: the client decides).
- * A hit (completed record) costs one GET inside the script and returns before reading the clock.
+ * ARGV: in-progress record, leaseMs, withTtl ('1': also return a completed record's PTTL).
+ * The same contract as `SET key record PX leaseMs NX GET` (what `RedisStore` sends on Redis 7+),
+ * for Redis before 7, which refuses NX with GET, and for the local cache, which needs the PTTL.
+ * Replies: nil (claimed); the existing record string; {completed record, pttl} with withTtl.
  */
 export const CLAIM = script(`local v = redis.call('GET', KEYS[1])
-if v and string.byte(v, 1) ~= 80 then
-  if ARGV[5] == '1' then return {v, redis.call('PTTL', KEYS[1])} end
+if v then
+  if ARGV[3] == '1' and string.byte(v, 1) ~= 80 then return {v, redis.call('PTTL', KEYS[1])} end
   return v
 end
-${NOW}
-if v then
-  local a = string.find(v, '|', 3, true)
-  local b = a and string.find(v, '|', a + 1, true)
-  local lease = b and tonumber(string.sub(v, a + 1, b - 1))
-  if not lease then return v end
-  if lease > now then return {v, now} end
-end
-local leaseMs = tonumber(ARGV[2])
-local lease = now + leaseMs
-redis.call('SET', KEYS[1], 'P|' .. ARGV[1] .. '|' .. string.format('%.0f', lease) .. '|' .. ARGV[4], 'PX', math.max(tonumber(ARGV[3]), leaseMs))
-if v then return {lease} end
-return lease`);
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`);
 
 const OWNED = `local v = redis.call('GET', KEYS[1])
 local p = 'P|' .. ARGV[1] .. '|'
-if not v or string.sub(v, 1, #p) ~= p then return 0 end`;
+local owned = v and string.sub(v, 1, #p) == p`;
 
 /**
- * ARGV: token, completed record, ttlMs. Compare-and-set on the owner token: a caller whose claim
- * was taken over after its lease ended must not overwrite the new owner's record.
+ * ARGV: token, completed record, ttlMs. Compare-and-set on the owner token. Timeline it prevents:
+ * A's lease ends → B claims → A finishes late. A's write is refused, B's claim stands. An absent
+ * key (A's lease ended and nobody claimed since) takes A's result: the side effect did happen.
  */
 export const COMPLETE = script(`${OWNED}
+if v and not owned then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`);
 
 /** ARGV: token. Deletes the claim only while `token` owns it. */
 export const RELEASE = script(`${OWNED}
+if not owned then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`);
 
-/** ARGV: token, leaseMs. Moves the lease end to now + leaseMs while `token` owns the claim. */
+/**
+ * ARGV: token, leaseMs, new lease end (epoch ms, for the record). While `token` owns the claim,
+ * the key's expiry (the lease) moves to leaseMs from now.
+ */
 export const RENEW = script(`${OWNED}
+if not owned then return 0 end
 local rest = string.find(v, '|', #p + 1, true)
 if not rest then return 0 end
-${NOW}
-local leaseMs = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], p .. string.format('%.0f', now + leaseMs) .. string.sub(v, rest), 'KEEPTTL')
-if redis.call('PTTL', KEYS[1]) < leaseMs then redis.call('PEXPIRE', KEYS[1], leaseMs) end
+redis.call('SET', KEYS[1], p .. ARGV[3] .. string.sub(v, rest), 'PX', ARGV[2])
 return 1`);

@@ -5,7 +5,11 @@
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const line = `${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
+    // A suite that fails outside any test (a hook, a syntax error) counts as a failure too:
+    // otherwise a red run could close with "0 failed".
+    const suiteErrors = results.testResults.filter((r) => r.testExecError != null || (r.failureMessage && r.numFailingTests === 0)).length;
+    const failed = results.numFailedTests + suiteErrors;
+    const line = `${results.numPassedTests} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`;
     // Jest's summary reporter prints after custom reporters; writing at exit keeps ours last.
     process.once('exit', () => process.stdout.write(`${line}\n`));
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { RedisStore } from '../../lib';
 import { externalRedisUrl, startRedisServer, type RedisServer } from '../helpers/redisServer';
 import { describeStoreContract } from '../helpers/storeContract';
@@ -35,6 +35,34 @@ describeStoreContract(
   },
 );
 const afterAllHooks: Array<() => Promise<void>> = [];
+
+describeStoreContract(
+  'RedisStore on a server that refuses SET NX GET, as Redis before 7 does (claim script)',
+  async () => {
+    const own = await startRedisServer();
+    const client = new Redis(own.url);
+    // Redis 6.2 answers SET with both NX and GET with "ERR syntax error"; everything else is real.
+    let refused = 0;
+    const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { set: (...args: unknown[]) => Promise<unknown> }).set = async (...args: unknown[]) => {
+      if (args.includes('NX') && args.includes('GET')) {
+        refused++;
+        throw new ReplyError('ERR syntax error');
+      }
+      return set(...args);
+    };
+    afterAllHooks.push(async () => {
+      client.disconnect();
+      await own.stop();
+      // Once refused, the store must stay on the script rather than ask again per claim.
+      expect(refused).toBe(1);
+    });
+    return { store: new RedisStore(client), prefix: 'contract-script' };
+  },
+  async () => {
+    for (const hook of afterAllHooks.splice(0)) await hook();
+  },
+);
 
 if (externalRedisUrl !== undefined) {
   let external: RedisStore;
