@@ -194,42 +194,29 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
   async function begin(self: unknown, args: readonly unknown[]): Promise<Invocation> {
     const startedAt = performance.now();
     const r = resolve(self);
-    const log = (decision: Decision, keyHash?: string, err?: unknown): void =>
-      logDecision(r.logger, r.onDecision, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
 
     // The key is fixed here, before the method runs: a method that mutates its event still
     // completes or releases the record it claimed.
     const event = args[r.eventArgIndex];
-    const parsed = new Map<string, unknown>();
-    const keyValue = select(event, r.key, parsed);
+    // Both selections run synchronously, so one shared cache of parsed JSON strings serves them.
+    if (PARSED.size > 0) PARSED.clear();
+    const keyValue = select(event, r.key, PARSED);
     if (keyValue === MISSING) {
       if (r.requireKey) {
         throw new IdempotencyKeyError(`${r.namespace}: no idempotency key found in the event (requireKey is set); send the key, or check the \`key\` option.`);
       }
-      log(Decision.KeyMissing);
+      logCall(r, startedAt, Decision.KeyMissing, undefined);
       return UNPROTECTED;
     }
     const keyHash = hashValue(keyValue);
     const recordKey = r.keyPrefix + keyHash;
-    const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, parsed)));
-    const mismatch = (storedHash: string | undefined): void => {
-      if (validationHash !== undefined && storedHash !== undefined && storedHash !== validationHash) {
-        log(Decision.PayloadMismatch, keyHash);
-        throw new IdempotencyPayloadMismatchError(r.namespace, keyHash);
-      }
-    };
-    const replay = (payload: string | undefined, storedHash: string | undefined): Invocation => {
-      mismatch(storedHash);
-      // Decoded on every replay, so a caller that mutates its result cannot change the next one.
-      const decoded = payload === undefined ? { value: undefined } : decodePayload(r, payload, recordKey);
-      log(Decision.Hit, keyHash);
-      // A failure stored by cacheError replays as a thrown error.
-      if ('error' in decoded) throw decoded.error;
-      return { replay: true, result: r.onReplay === undefined ? decoded.value : r.onReplay(decoded.value) };
-    };
+    const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, PARSED)));
+    if (PARSED.size > 0) PARSED.clear(); // do not keep the event's parsed body alive
+    const call: Call = { r, startedAt, keyHash, recordKey, validationHash };
     const cached = r.cache?.get(recordKey);
-    if (cached !== undefined) return replay(cached.payload, cached.validationHash);
+    if (cached !== undefined) return replay(call, cached.payload, cached.validationHash);
 
+    const log = (decision: Decision, hash?: string, err?: unknown): void => logCall(r, startedAt, decision, hash, err);
     const store = resolveStore(r, self);
     const leaseMs = leaseFor(r, args);
     const token = nextToken();
@@ -251,13 +238,13 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       if (claim.outcome !== ClaimOutcome.Existing) break;
       const { record } = claim;
       if (record.status === RecordStatus.Completed) {
-        const invocation = replay(record.payload, record.validationHash);
+        const invocation = replay(call, record.payload, record.validationHash);
         if (r.cache !== undefined && claim.expiresAtMs !== undefined) {
           r.cache.set(recordKey, { payload: record.payload, validationHash: record.validationHash, expiresAtMs: claim.expiresAtMs });
         }
         return invocation;
       }
-      mismatch(record.validationHash);
+      mismatch(call, record.validationHash);
       const pauseMs = delayMs * (0.5 + Math.random() / 2);
       if (performance.now() + pauseMs < waitUntil) {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -348,6 +335,39 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
   }
 
   return { begin };
+}
+
+/** What one call's decisions need: kept in one object so a hit allocates no closures. */
+interface Call {
+  readonly r: Resolved;
+  readonly startedAt: number;
+  readonly keyHash: string;
+  readonly recordKey: string;
+  readonly validationHash: string | undefined;
+}
+
+const PARSED = new Map<string, unknown>();
+
+function logCall(r: Resolved, startedAt: number, decision: Decision, keyHash: string | undefined, err?: unknown): void {
+  logDecision(r.logger, r.onDecision, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
+}
+
+function mismatch(call: Call, storedHash: string | undefined): void {
+  if (call.validationHash !== undefined && storedHash !== undefined && storedHash !== call.validationHash) {
+    logCall(call.r, call.startedAt, Decision.PayloadMismatch, call.keyHash);
+    throw new IdempotencyPayloadMismatchError(call.r.namespace, call.keyHash);
+  }
+}
+
+function replay(call: Call, payload: string | undefined, storedHash: string | undefined): Invocation {
+  mismatch(call, storedHash);
+  const { r } = call;
+  // Decoded on every replay, so a caller that mutates its result cannot change the next one.
+  const decoded = payload === undefined ? { value: undefined } : decodePayload(r, payload, call.recordKey);
+  logCall(r, call.startedAt, Decision.Hit, call.keyHash);
+  // A failure stored by cacheError replays as a thrown error.
+  if ('error' in decoded) throw decoded.error;
+  return { replay: true, result: r.onReplay === undefined ? decoded.value : r.onReplay(decoded.value) };
 }
 
 /**

@@ -105,7 +105,7 @@ function runWorker(url, logLevel) {
 }
 
 function coldStart() {
-  // A fresh process per sample: import cost and the first call (connect + EVAL) of each system.
+  // A fresh process per sample: import cost and the first call (connect, claim, EVAL of the completion script).
   const script = `
     const { performance } = require('node:perf_hooks');
     const t0 = performance.now();
@@ -159,7 +159,7 @@ function markdown(runs, meta, cold) {
     ...ratios.map((r) => `- ${r}`),
     `- key derivation for the 1.4 KB event: ${info.keyDerivation.headerUs.toFixed(2)} us (header key), ${info.keyDerivation.wholeEventUs.toFixed(2)} us (whole event: canonical JSON + SHA-256)`,
     `- heap with localCache { maxEntries: 1000 } over ${info.heap.invocations.toLocaleString('en')} invocations of distinct keys: ${info.heap.samplesMb.join(', ')} MB after each 100k (flat: bounded by maxEntries)`,
-    `- cold start (fresh process, median): import ${cold.importMs.toFixed(1)} ms, first call ${cold.firstCallMs.toFixed(1)} ms (connect + EVAL), second call ${cold.secondCallMs.toFixed(2)} ms`,
+    `- cold start (fresh process, median): import ${cold.importMs.toFixed(1)} ms, first call ${cold.firstCallMs.toFixed(1)} ms (connect, claim, first EVAL), second call ${cold.secondCallMs.toFixed(2)} ms`,
     '',
     'Reproduce: `npm run bench` (writes docs/bench/results.md, chart.svg, results.json).',
   ].join('\n');

@@ -164,18 +164,22 @@ describe('network faults and partial failures', () => {
     expect(await admin.get(`idempotency:settle:${hashValue('crash-1')}`)).toMatch(/^P\|/);
 
     const store = new RedisStore(server.url);
-    let executions = 0;
-    const settle = makeIdempotent(async function settle(_e: { id: string }) {
-      executions++;
-      await sleep(20);
-      return 'settled';
-    }, { key: 'id', store, logger: new CaptureLogger() });
-    await expect(settle({ id: 'crash-1' })).rejects.toThrow(IdempotencyInProgressError);
-    await sleep(1_100);
-    const retries = await Promise.allSettled(Array.from({ length: 50 }, () => settle({ id: 'crash-1' })));
-    expect(executions).toBe(1);
-    expect(retries.every((r) => r.status === 'fulfilled' || r.reason instanceof IdempotencyInProgressError)).toBe(true);
-    await store.close();
+    try {
+      let executions = 0;
+      const settle = makeIdempotent(async function settle(_e: { id: string }) {
+        executions++;
+        await sleep(20);
+        return 'settled';
+      }, { key: 'id', store, logger: new CaptureLogger() });
+      await expect(settle({ id: 'crash-1' })).rejects.toThrow(IdempotencyInProgressError);
+      await sleep(1_100);
+      const retries = await Promise.allSettled(Array.from({ length: 50 }, () => settle({ id: 'crash-1' })));
+      expect(executions).toBe(1);
+      expect(retries.every((r) => r.status === 'fulfilled' || r.reason instanceof IdempotencyInProgressError)).toBe(true);
+    } finally {
+      // Closed on failure too, or the open connection keeps jest from exiting.
+      await store.close();
+    }
   });
 
   it("runs the method unprotected with onStoreError: 'continue' and logs a warning each time", async () => {
