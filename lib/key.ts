@@ -207,11 +207,59 @@ function writePrimitive(value: unknown): string | undefined {
   }
 }
 
-// Iterative, with an explicit stack: an event nested 100,000 levels deep hashes instead of
-// overflowing the call stack.
 function writeCanonical(root: unknown): string {
-  let next = resolveJson(root);
-  if (isSkipped(next)) return 'null';
+  const value = resolveJson(root);
+  if (isSkipped(value)) return 'null';
+  try {
+    return writeNested(value, []);
+  } catch (err) {
+    if (err !== TOO_DEEP) throw err;
+    return writeDeep(value);
+  }
+}
+
+// Recursion is about a third faster than the explicit stack below (no frame objects, no Set), and
+// events are shallow; past MAX_RECURSION levels the writer starts over with the explicit stack.
+const MAX_RECURSION = 256;
+const TOO_DEEP = new Error('nested past MAX_RECURSION');
+
+/** Writes a value that `resolveJson` already resolved and that is not skipped. */
+function writeNested(value: unknown, ancestors: object[]): string {
+  if (value === null || typeof value !== 'object') return writePrimitive(value) as string;
+  if (ancestors.length >= MAX_RECURSION) throw TOO_DEEP;
+  if (ancestors.includes(value)) {
+    throw new IdempotencyKeyError('The idempotency key value contains a cycle; select an acyclic part of the event with `key`.');
+  }
+  ancestors.push(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const member = resolveJson(value[i]);
+      out += (i > 0 ? ',' : '') + (isSkipped(member) ? 'null' : writeNested(member, ancestors));
+    }
+    out += ']';
+  } else {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).sort();
+    out = '{';
+    let first = true;
+    for (const k of keys) {
+      const member = resolveJson(object[k]);
+      if (isSkipped(member)) continue;
+      out += (first ? '' : ',') + quote(k) + ':' + writeNested(member, ancestors);
+      first = false;
+    }
+    out += '}';
+  }
+  ancestors.pop();
+  return out;
+}
+
+// Iterative, with an explicit stack: an event nested 100,000 levels deep hashes instead of
+// overflowing the call stack. Writes exactly what writeNested writes.
+function writeDeep(root: unknown): string {
+  let next = root;
   const stack: Frame[] = [];
   const ancestors = new Set<object>();
   let out = '';
