@@ -1,8 +1,8 @@
 /**
  * The record a store keeps per idempotency key, and its compact string encoding.
  *
- * The encoding puts the small fields the claim script decides on first, so that Redis never has to
- * decode the stored result (it may be megabytes) to answer a claim:
+ * The encoding puts the small fields first (the status letter, the owner token), so that a Redis
+ * script can check ownership without decoding the stored result, which may be megabytes:
  *
  *   IN_PROGRESS  `P|<token>|<leaseExpiresAtMs>|<validationHash>`
  *   COMPLETED    `C|<validationHash>|<tag><payload>`   tag `v`: payload follows; `u`: result was undefined
@@ -36,7 +36,10 @@ export interface InProgressRecord {
   readonly status: typeof RecordStatus.InProgress;
   /** Owner token: only its holder may complete or release the record. */
   readonly token: string;
-  /** Epoch milliseconds (store clock) after which another caller may take the claim over. */
+  /**
+   * Epoch milliseconds after which another caller may take the claim over. On Redis the lease is
+   * the key's own expiry and this is the claimant's clock, a hint for retry-after only.
+   */
   readonly leaseExpiresAtMs: number;
   /** Hash of the validated part of the event, when `validate` is set. */
   readonly validationHash?: string;

@@ -32,7 +32,11 @@ export interface ClaimRequest {
 export const ClaimOutcome = {
   /** No record existed; the caller now owns a fresh claim. */
   Claimed: 'claimed',
-  /** An in-progress record's lease had ended; the caller took the claim over. */
+  /**
+   * An in-progress record's lease had ended; the caller took the claim over. Only stores that
+   * keep ended claims can tell (memory, DynamoDB); on Redis an ended claim has expired away and
+   * the next caller gets `Claimed`.
+   */
   TakenOver: 'taken_over',
   /** A completed record, or a live claim of someone else. */
   Existing: 'existing',
@@ -55,7 +59,7 @@ export type ClaimResult =
   | {
       readonly outcome: typeof ClaimOutcome.Existing;
       readonly record: IdempotencyRecord;
-      /** The store's clock when it answered, epoch ms. */
+      /** The clock `record.leaseExpiresAtMs` is on, read when the store answered, epoch ms. */
       readonly nowMs: number;
       /** When a completed record expires (caller's clock, epoch ms), if `withExpiry` was asked. */
       readonly expiresAtMs?: number;
@@ -85,7 +89,8 @@ export interface IdempotencyStore {
   claim(key: string, request: ClaimRequest): Promise<ClaimResult>;
   /**
    * Replaces the in-progress record owned by `token` with a completed one living `ttlMs`.
-   * Returns `false` (writing nothing) when `token` no longer owns the record.
+   * Returns `false` (writing nothing) when another caller's record is there. A store may also
+   * write when the record is gone (the lease ended and nobody claimed since): the method ran.
    */
   complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean>;
   /** Deletes the in-progress record owned by `token`; `false` when `token` no longer owns it. */
