@@ -244,6 +244,9 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         }
         return invocation;
       }
+      // Timeline: our claim lands → the connection drops before the reply → the client resends
+      // it → the resend finds our own claim. It is ours: run, do not report it as in progress.
+      if (record.token === token) break;
       mismatch(call, record.validationHash);
       const pauseMs = delayMs * (0.5 + Math.random() / 2);
       if (performance.now() + pauseMs < waitUntil) {

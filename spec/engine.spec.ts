@@ -159,6 +159,16 @@ describe('engine decisions (mocked ioredis)', () => {
     expect(logger.decisions()).toEqual([Decision.InProgress]);
   });
 
+  it('runs the method when a resent claim finds its own first attempt (the reply was lost)', async () => {
+    // ioredis resends a command after a reconnect: the first SET NX GET landed, the resend answers
+    // with the claim it wrote.
+    redis.set.mockImplementationOnce(async (_key: string, record: string) => record);
+    replies(1);
+    await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
+    expect(method).toHaveBeenCalledTimes(1);
+    expect(logger.decisions()).toEqual([Decision.Miss]);
+  });
+
   it('runs the method after taking over an expired claim and logs the takeover where the store can tell', async () => {
     // Redis simply drops an expired claim (the lease is the key's expiry); MemoryStore and
     // DynamoDBStore keep it and report the takeover.
