@@ -125,6 +125,34 @@ describe('network faults and partial failures', () => {
     }
   });
 
+  it('runs the method once when the claim landed but its reply was lost and ioredis resent it', async () => {
+    const proxy = await startStallProxy(server.port);
+    const store = new RedisStore(proxy.url, { commandTimeoutMs: 2_000 });
+    const logger = new CaptureLogger();
+    let runs = 0;
+    const fn = makeIdempotent(async function lostReply(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger });
+    const recordKey = `idempotency:lostReply:${hashValue('lost-1')}`;
+    try {
+      await fn({ id: 'warm' });
+      proxy.stall('replies');
+      const call = fn({ id: 'lost-1' });
+      // The claim reaches Redis; its reply is held.
+      for (let i = 0; i < 100 && (await admin.get(recordKey)) === null; i++) await sleep(10);
+      expect(await admin.get(recordKey)).toMatch(/^P\|/);
+      // The connection drops with the reply unsent: ioredis reconnects and resends the claim.
+      proxy.cut();
+      await expect(call).resolves.toBe(2);
+      expect(runs).toBe(2);
+      expect(logger.decisions()).toEqual(['miss', 'miss']);
+      await expect(fn({ id: 'lost-1' })).resolves.toBe(2);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
   it('surfaces a completion write that fails after the side effect, logs it at error level, and never runs the side effect again on retry', async () => {
     const proxy = await startStallProxy(server.port);
     const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });

@@ -7,7 +7,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface StallProxy {
   readonly port: number;
   readonly url: string;
-  stall(): void;
+  /** Holds traffic both ways; with `'replies'`, only what the server sends back. */
+  stall(direction?: 'both' | 'replies'): void;
   /** Forwards what was held during the stall, then carries on. */
   resume(): void;
   /** Drops what was held and closes every connection (the stalled write is lost), then carries on. */
@@ -17,11 +18,12 @@ export interface StallProxy {
 
 export async function startStallProxy(targetPort: number): Promise<StallProxy> {
   let stalled = false;
+  let repliesOnly = false;
   const sockets = new Set<Socket>();
   const held: Array<() => void> = [];
-  const forward = (from: Socket, to: Socket): void => {
+  const forward = (from: Socket, to: Socket, isReply: boolean): void => {
     from.on('data', (chunk) => {
-      if (stalled) held.push(() => to.write(chunk));
+      if (stalled && (isReply || !repliesOnly)) held.push(() => to.write(chunk));
       else to.write(chunk);
     });
   };
@@ -32,8 +34,8 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
       s.on('error', () => undefined);
       s.on('close', () => sockets.delete(s));
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -42,8 +44,9 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stall: () => {
+    stall: (direction = 'both') => {
       stalled = true;
+      repliesOnly = direction === 'replies';
     },
     resume: () => {
       stalled = false;
