@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { IdempotencyStoreError, makeIdempotent, RedisStore } from '../lib';
+import { hashValue, IdempotencyStoreError, makeIdempotent, RedisStore } from '../lib';
 import { freePort, startRedisServer, type RedisServer } from './helpers/redisServer';
 import { makePki, type TestPki } from './helpers/tls';
 import { CaptureLogger } from './helpers/logger';
@@ -59,21 +59,37 @@ describe('TLS (rediss://) to a redis-server with a certificate made at test time
   });
 });
 
+const LIBRARY_COMMANDS = ['+set', '+get', '+del', '+pttl', '+eval', '+evalsha', '+info'];
+
 describe('Redis ACL user and password', () => {
   let server: RedisServer;
   beforeAll(async () => {
-    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'idem', 'on', `>${PASSWORD}`, '~idempotency:*', '+@all'] });
+    // Least privilege, as the README documents it: the record keys and the commands the library
+    // sends (scripts are checked too: GET, SET, DEL, PTTL inside them), plus INFO for ioredis'
+    // ready check.
+    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'idem', 'on', `>${PASSWORD}`, '~idempotency:*', ...LIBRARY_COMMANDS, '--user', 'inspector', 'on', `>${PASSWORD}`, '~*', '+@all'] });
   });
   afterAll(() => server.stop());
 
-  it('works with the right user and password in the URL', async () => {
+  it('works with the right user and password in the URL, under an ACL of only the commands the library sends', async () => {
     const store = new RedisStore(`redis://idem:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`);
-    const fn = makeIdempotent(async function acl(_e: { id: string }) {
+    let runs = 0;
+    const fn = makeIdempotent(async function acl(e: { id: string; fail?: boolean }) {
+      runs++;
+      if (e.fail) throw new Error('declined');
       return 'ok';
     }, { key: 'id', store, logger: new CaptureLogger() });
+    const cached = makeIdempotent(async function acl(_e: { id: string }) {
+      return 'other';
+    }, { key: 'id', store, logger: new CaptureLogger(), localCache: { maxEntries: 10 } });
     try {
-      await expect(fn({ id: 'a' })).resolves.toBe('ok');
-      await expect(fn({ id: 'a' })).resolves.toBe('ok');
+      await expect(fn({ id: 'a' })).resolves.toBe('ok'); // claim, complete
+      await expect(fn({ id: 'a' })).resolves.toBe('ok'); // hit
+      await expect(cached({ id: 'a' })).resolves.toBe('ok'); // claim script with PTTL
+      await expect(fn({ id: 'b', fail: true })).rejects.toThrow('declined'); // release
+      await expect(store.get(`idempotency:acl:${hashValue('a')}`)).resolves.toMatchObject({ status: 'COMPLETED' });
+      await expect(store.delete(`idempotency:acl:${hashValue('a')}`)).resolves.toBe(true);
+      expect(runs).toBe(2);
     } finally {
       await store.close();
     }
@@ -106,7 +122,8 @@ describe('Redis ACL user and password', () => {
     }, { key: 'id', store, logger: new CaptureLogger() });
     try {
       for (const id of hostile) await fn({ id });
-      const admin = new Redis({ port: server.port, username: 'idem', password: PASSWORD });
+      // A separate user lists what exists: the library's user may not run KEYS.
+      const admin = new Redis({ port: server.port, username: 'inspector', password: PASSWORD });
       const all = await admin.keys('*');
       admin.disconnect();
       const mine = all.filter((k) => !k.startsWith('idempotency:acl:'));
