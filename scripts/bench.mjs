@@ -375,6 +375,8 @@ async function worker() {
 
   // Commands the client sends per call (MONITOR; lua-internal commands excluded).
   const monitorOwner = new Redis(url);
+  // Ready first, so no ready-check INFO races MONITOR's +OK (ioredis would read it as a reply).
+  await monitorOwner.ping();
   const monitor = await monitorOwner.monitor();
   const seen = [];
   monitor.on('monitor', (_t, args, source) => {

@@ -18,6 +18,9 @@ describe('Redis commands per path (MONITOR)', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     const admin = new Redis(server.url);
+    // Ready first: a command of another client landing in the same TCP chunk as MONITOR's +OK is
+    // read by ioredis as a reply ("Command queue state error"), so nothing else may run meanwhile.
+    await admin.ping();
     monitor = await admin.monitor();
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
       if (source !== 'lua') seen.push(String(args[0]).toLowerCase());
