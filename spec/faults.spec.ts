@@ -12,7 +12,7 @@ import {
   RedisStore,
 } from '../lib';
 import { startRedisServer, type RedisServer } from './helpers/redisServer';
-import { startStallProxy } from './helpers/stallProxy';
+import { startStallProxy, type StallProxy } from './helpers/stallProxy';
 import { sleep } from './helpers/lambda';
 import { CaptureLogger } from './helpers/logger';
 import { run } from './helpers/run';
@@ -103,14 +103,24 @@ describe('network faults and partial failures', () => {
     await server.stop();
   });
 
-  it('fails calls on a stalled path within the command timeout instead of hanging, then recovers', async () => {
+  /** A RedisStore reaching the server through a stall proxy; both are closed after `body`, pass or fail. */
+  async function throughProxy(commandTimeoutMs: number, body: (proxy: StallProxy, store: RedisStore) => Promise<void>): Promise<void> {
     const proxy = await startStallProxy(server.port);
-    const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });
-    let runs = 0;
-    const fn = makeIdempotent(async function stalled(_e: { id: string }) {
-      return ++runs;
-    }, { key: 'id', store, logger: new CaptureLogger() });
+    const store = new RedisStore(proxy.url, { commandTimeoutMs });
     try {
+      await body(proxy, store);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  }
+
+  it('fails calls on a stalled path within the command timeout instead of hanging, then recovers', async () => {
+    await throughProxy(300, async (proxy, store) => {
+      let runs = 0;
+      const fn = makeIdempotent(async function stalled(_e: { id: string }) {
+        return ++runs;
+      }, { key: 'id', store, logger: new CaptureLogger() });
       await fn({ id: 'before' });
       proxy.stall();
       const outcomes = await Promise.allSettled([fn({ id: 'a' }), fn({ id: 'b' }), fn({ id: 'c' })]);
@@ -119,22 +129,17 @@ describe('network faults and partial failures', () => {
       proxy.resume();
       await sleep(100);
       await expect(fn({ id: 'after' })).resolves.toBe(2);
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
+    });
   });
 
   it('runs the method once when the claim landed but its reply was lost and ioredis resent it', async () => {
-    const proxy = await startStallProxy(server.port);
-    const store = new RedisStore(proxy.url, { commandTimeoutMs: 2_000 });
-    const logger = new CaptureLogger();
-    let runs = 0;
-    const fn = makeIdempotent(async function lostReply(_e: { id: string }) {
-      return ++runs;
-    }, { key: 'id', store, logger });
-    const recordKey = `idempotency:lostReply:${hashValue('lost-1')}`;
-    try {
+    await throughProxy(2_000, async (proxy, store) => {
+      const logger = new CaptureLogger();
+      let runs = 0;
+      const fn = makeIdempotent(async function lostReply(_e: { id: string }) {
+        return ++runs;
+      }, { key: 'id', store, logger });
+      const recordKey = `idempotency:lostReply:${hashValue('lost-1')}`;
       await fn({ id: 'warm' });
       proxy.stall('replies');
       const call = fn({ id: 'lost-1' });
@@ -147,23 +152,18 @@ describe('network faults and partial failures', () => {
       expect(runs).toBe(2);
       expect(logger.decisions()).toEqual(['miss', 'miss']);
       await expect(fn({ id: 'lost-1' })).resolves.toBe(2);
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
+    });
   });
 
   it('surfaces a completion write that fails after the side effect, logs it at error level, and never runs the side effect again on retry', async () => {
-    const proxy = await startStallProxy(server.port);
-    const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });
-    const logger = new CaptureLogger();
-    let charges = 0;
-    const fn = makeIdempotent(async function chargeCard(_e: { id: string }) {
-      charges++;
-      proxy.stall(); // the network fails between the side effect and the completion write
-      return 'charged';
-    }, { key: 'id', store, logger, leaseSeconds: 30 });
-    try {
+    await throughProxy(300, async (proxy, store) => {
+      const logger = new CaptureLogger();
+      let charges = 0;
+      const fn = makeIdempotent(async function chargeCard(_e: { id: string }) {
+        charges++;
+        proxy.stall(); // the network fails between the side effect and the completion write
+        return 'charged';
+      }, { key: 'id', store, logger, leaseSeconds: 30 });
       const error = await fn({ id: 'card-1' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(IdempotencyCompletionError);
       expect((error as IdempotencyCompletionError).result).toBe('charged');
@@ -176,10 +176,7 @@ describe('network faults and partial failures', () => {
       const retry = await fn({ id: 'card-1' }).then((v) => v, (e: unknown) => e);
       expect(retry === 'charged' || retry instanceof IdempotencyInProgressError).toBe(true);
       expect(charges).toBe(1);
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
+    });
   });
 
   it('after a process crashes mid-method, 50 concurrent retries run it exactly once once the lease ends', async () => {
@@ -219,10 +216,13 @@ describe('network faults and partial failures', () => {
     const fn = makeIdempotent(async function open(_e: { id: string }) {
       return ++runs;
     }, { key: 'id', store, logger, onStoreError: 'continue' });
-    await fn({ id: 'x' });
-    await fn({ id: 'x' });
-    expect(runs).toBe(2);
-    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.attributes.decision)).toEqual(['fail_open', 'fail_open']);
-    await store.close();
+    try {
+      await fn({ id: 'x' });
+      await fn({ id: 'x' });
+      expect(runs).toBe(2);
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.attributes.decision)).toEqual(['fail_open', 'fail_open']);
+    } finally {
+      await store.close();
+    }
   });
 });
