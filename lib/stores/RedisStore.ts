@@ -78,9 +78,10 @@ function positiveInt(name: string, value: number): number {
 
 /**
  * Stores records in Redis, one atomic command per step: a hit costs one plain `SET NX GET`, a miss
- * that and one Lua compare-and-set (complete). An in-progress record's lease is the key's expiry. Works with a standalone `Redis` or a `Cluster` client (each script
- * touches one key); the client is yours to configure and close, or built from a URL with
- * Lambda-friendly timeouts (then {@link RedisStore.close} closes it).
+ * that and one Lua compare-and-set (complete). An in-progress record's lease is the key's expiry.
+ * Works with a standalone `Redis` or a `Cluster` client (each command touches one key); the client
+ * is yours to configure and close, or built from a URL with Lambda-friendly timeouts (then
+ * {@link RedisStore.close} closes it).
  *
  * @example
  * ```ts
@@ -126,7 +127,7 @@ export class RedisStore implements IdempotencyStore {
     const claim = encodeInProgress(request.token, leaseExpiresAtMs, request.validationHash);
     let reply: unknown;
     if (request.withExpiry !== true && this.nativeClaim) {
-      // One plain command, no script: a hit costs what a GET costs. Redis before 7 refuses NX with
+      // One plain command, no script: a hit is one round trip, like a GET. Redis before 7 refuses NX with
       // GET ("syntax error"); from then on this store uses the claim script, which does the same.
       try {
         reply = await this.client.set(key, claim, 'PX', leaseMs, 'NX', 'GET');
