@@ -5,6 +5,7 @@ import {
   IdempotencyConfigError,
   IdempotencyCorruptRecordError,
   IdempotencyError,
+  IdempotencyErrorCode,
   IdempotencyInProgressError,
   IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
@@ -230,8 +231,9 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       } catch (err) {
         const error = asStoreError(r.namespace, 'the claim', err);
         log(Decision.StoreError, keyHash, error);
-        // A corrupt record is not an outage: running unprotected could repeat a finished side effect.
-        if (!r.failOpen || error instanceof IdempotencyCorruptRecordError) throw error;
+        // Only an outage fails open. A corrupt record could repeat a finished side effect; a
+        // misconfiguration (no such table, no permission) would run unprotected forever.
+        if (!r.failOpen || error.code !== IdempotencyErrorCode.Store) throw error;
         log(Decision.FailOpen, keyHash);
         return UNPROTECTED;
       }

@@ -6,9 +6,13 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type CreateTableCommandInput,
+  type DeleteItemCommandOutput,
+  type GetItemCommandOutput,
+  type PutItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError } from '../errors';
+import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError, IdempotencyStoreError } from '../errors';
 import { RecordStatus, type IdempotencyRecord } from '../record';
+import { toStoreError } from './dynamoDBErrors';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 
 /**
@@ -167,7 +171,9 @@ export class DynamoDBStore implements IdempotencyStore {
       const leaseExpiresAtMs = now + request.leaseMs;
       const expiresAtMs = now + Math.max(request.ttlMs, request.leaseMs);
       try {
-        const out = await this.client.send(
+        const out = await this.send(
+          'claim',
+          key,
           new PutItemCommand({
             TableName: this.tableName,
             Item: {
@@ -195,12 +201,12 @@ export class DynamoDBStore implements IdempotencyStore {
         // where it does not (older endpoints, dynalite).
         const item = err.Item ?? (await this.read(key));
         const nowMs = Date.now();
-        if (item !== undefined && Number(item[this.a.expiresAtMs]?.N) > nowMs) {
+        if (item !== undefined && this.expiresAtMs(key, item) > nowMs) {
           const record = this.decode(key, item);
           return { outcome: ClaimOutcome.Existing, record, nowMs, ...(record.status === RecordStatus.Completed ? { expiresAtMs: Number(item[this.a.expiresAtMs]?.N) } : {}) };
         }
         // The item went away (or expired) between the write and the read: try again.
-        if (attempt >= 2) throw new Error(`DynamoDB claim for ${key} kept conflicting with a record that vanished; retry.`);
+        if (attempt >= 2) throw new IdempotencyStoreError(`The DynamoDB claim for ${key} kept conflicting with a record that vanished; retry.`);
       }
     }
   }
@@ -213,6 +219,8 @@ export class DynamoDBStore implements IdempotencyStore {
     }
     const expiresAtMs = Date.now() + ttlMs;
     return this.conditional(
+      'completion',
+      key,
       new PutItemCommand({
         TableName: this.tableName,
         Item: {
@@ -229,13 +237,15 @@ export class DynamoDBStore implements IdempotencyStore {
   }
 
   async release(key: string, token: string): Promise<boolean> {
-    return this.conditional(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ...this.ownedBy(token) }));
+    return this.conditional('release', key, new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ...this.ownedBy(token) }));
   }
 
   async renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
     const lease = Date.now() + leaseMs;
     const owned = this.ownedBy(token);
     return this.conditional(
+      'lease renewal',
+      key,
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: this.key(key),
@@ -249,13 +259,14 @@ export class DynamoDBStore implements IdempotencyStore {
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const item = await this.read(key);
-    if (item === undefined || Number(item[this.a.expiresAtMs]?.N) <= Date.now()) return undefined;
+    if (item === undefined || this.expiresAtMs(key, item) <= Date.now()) return undefined;
     return this.decode(key, item);
   }
 
   async delete(key: string): Promise<boolean> {
-    const out = await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ReturnValues: 'ALL_OLD' }));
-    return out.Attributes !== undefined && Number(out.Attributes[this.a.expiresAtMs]?.N) > Date.now();
+    const out = await this.send('delete', key, new DeleteItemCommand({ TableName: this.tableName, Key: this.key(key), ReturnValues: 'ALL_OLD' }));
+    // A foreign item without a readable expiry is deleted too (that is how one recovers from it).
+    return out.Attributes !== undefined && !(Number(out.Attributes[this.a.expiresAtMs]?.N) <= Date.now());
   }
 
   private key(key: string): Item {
@@ -270,9 +281,9 @@ export class DynamoDBStore implements IdempotencyStore {
     };
   }
 
-  private async conditional(command: PutItemCommand | DeleteItemCommand | UpdateItemCommand): Promise<boolean> {
+  private async conditional(operation: string, key: string, command: PutItemCommand | DeleteItemCommand | UpdateItemCommand): Promise<boolean> {
     try {
-      await this.client.send(command as PutItemCommand);
+      await this.send(operation, key, command);
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
@@ -280,9 +291,35 @@ export class DynamoDBStore implements IdempotencyStore {
     }
   }
 
+  /** Sends a command; every error but a failed condition (the callers' answer) becomes a library error. */
+  private send(operation: string, key: string, command: GetItemCommand): Promise<GetItemCommandOutput>;
+  private send(operation: string, key: string, command: PutItemCommand): Promise<PutItemCommandOutput>;
+  private send(operation: string, key: string, command: DeleteItemCommand): Promise<DeleteItemCommandOutput>;
+  private send(operation: string, key: string, command: PutItemCommand | DeleteItemCommand | UpdateItemCommand): Promise<unknown>;
+  private async send(operation: string, key: string, command: PutItemCommand | DeleteItemCommand | UpdateItemCommand | GetItemCommand): Promise<unknown> {
+    try {
+      // The SDK has one `send` overload per command class; a union is sent as one of them.
+      return await this.client.send(command as PutItemCommand);
+    } catch (err) {
+      if (isConditionFailure(err)) throw err;
+      throw toStoreError(err, operation, key);
+    }
+  }
+
   private async read(key: string): Promise<Item | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(key), ConsistentRead: true }));
+    const out = await this.send('read', key, new GetItemCommand({ TableName: this.tableName, Key: this.key(key), ConsistentRead: true }));
     return out.Item;
+  }
+
+  /**
+   * The item's expiry. An item without a numeric one was not written by this library (or was
+   * edited): an unreadable record, never an outage, so `onStoreError: 'continue'` cannot re-run
+   * a method over it.
+   */
+  private expiresAtMs(key: string, item: Item): number {
+    const expiresAtMs = Number(item[this.a.expiresAtMs]?.N);
+    if (Number.isFinite(expiresAtMs)) return expiresAtMs;
+    throw new IdempotencyCorruptRecordError(`The DynamoDB item for ${key} has no numeric \`${this.a.expiresAtMs}\` attribute (it was not written by lambda-idempotency, or was edited); delete it to recover.`);
   }
 
   private decode(key: string, item: Item): IdempotencyRecord {
