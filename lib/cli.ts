@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-import { Redis } from 'ioredis';
-import { IdempotencyError } from './errors';
+import { COMMANDS, parseArgs, UsageError, type ParsedArgs } from './cli/args';
+import { connectTarget, type RedisTarget } from './cli/redisTarget';
 import { hashValue, recordKeyPrefix } from './key';
 import { DEFAULTS } from './options';
 import { decodeRecord, RecordStatus, type IdempotencyRecord } from './record';
-import { lambdaRedisOptions } from './stores/RedisStore';
 
 /**
- * Operators' CLI: inspect, invalidate and list records. The Redis URL comes from --redis-url or
- * REDIS_URL and is never printed; stored results are printed only with --show-result.
+ * Operators' CLI: inspect, invalidate and list records in Redis (standalone or Cluster). The Redis
+ * URL comes from --redis-url or REDIS_URL and is never printed; stored results are printed only
+ * with --show-result. Usage mistakes exit 2, failures 1.
  */
 
 const HELP = `Usage: lambda-idempotency <command> [options]
@@ -18,146 +18,142 @@ Commands:
   invalidate        delete one record, so the next call runs the method again
   list-in-progress  list claims still held (stuck work shows here)
 
-Select one record with either:
+Select one record (inspect, invalidate) with either:
   --record-key <idempotency:Class.method:hash>
   --namespace <Class.method> --key <value>        (a string key value, e.g. a header)
   --namespace <Class.method> --key-json '<json>'  (any JSON key value)
 
-Options:
-  --redis-url <url>   redis:// or rediss:// (default: REDIS_URL)
+Options (--name value or --name=value):
+  --redis-url <url>   redis:// or rediss:// of a server or of any Cluster node (default: REDIS_URL)
   --prefix <prefix>   record key prefix (default: idempotency)
+  --namespace <ns>    list-in-progress: only this namespace (default: all)
   --limit <n>         list-in-progress: most records printed (default: 100)
+  --show-result       inspect: also print the stored result
   --json              machine-readable output
 `;
 
-interface Args {
-  readonly command: string | undefined;
-  readonly flags: Map<string, string | true>;
+type Flags = ParsedArgs['flags'];
+type Print = (value: Record<string, unknown>) => void;
+
+function str(flags: Flags, name: string): string | undefined {
+  const value = flags.get(name);
+  return value === true ? undefined : value;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  const flags = new Map<string, string | true>();
-  let command: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-      const next = argv[i + 1];
-      if (inline !== undefined) flags.set(name, inline);
-      else if (next !== undefined && !next.startsWith('--') && !['show-result', 'json', 'help'].includes(name)) flags.set(name, argv[++i] as string);
-      else flags.set(name, true);
-    } else if (command === undefined) command = arg;
-    else throw new Error(`Unexpected argument ${JSON.stringify(arg)}; see --help.`);
-  }
-  return { command, flags };
-}
-
-function str(flags: Args['flags'], name: string): string | undefined {
-  const v = flags.get(name);
-  if (v === true) throw new Error(`--${name} needs a value.`);
-  return v;
-}
-
-function recordKeyOf(flags: Args['flags']): string {
+/** The record key named by --record-key, or by --namespace with --key / --key-json. */
+function recordKeyOf(flags: Flags): string {
   const explicit = str(flags, 'record-key');
-  if (explicit !== undefined) return explicit;
   const namespace = str(flags, 'namespace');
   const key = str(flags, 'key');
   const keyJson = str(flags, 'key-json');
+  if (explicit !== undefined) {
+    if (namespace !== undefined || key !== undefined || keyJson !== undefined) throw new UsageError('--record-key names the record on its own; drop --namespace / --key / --key-json.');
+    return explicit;
+  }
   if (namespace === undefined || (key === undefined) === (keyJson === undefined)) {
-    throw new Error('Select a record with --record-key, or --namespace with exactly one of --key / --key-json.');
+    throw new UsageError('Select a record with --record-key, or --namespace with exactly one of --key / --key-json.');
   }
-  let value: unknown = key;
-  if (keyJson !== undefined) {
-    try {
-      value = JSON.parse(keyJson);
-    } catch {
-      throw new Error('--key-json is not valid JSON.');
-    }
-  }
-  return recordKeyPrefix(str(flags, 'prefix') ?? DEFAULTS.prefix, namespace) + hashValue(value);
+  return recordKeyPrefix(str(flags, 'prefix') ?? DEFAULTS.prefix, namespace) + hashValue(keyJson === undefined ? key : parseKeyJson(keyJson));
 }
 
-function describe(key: string, record: IdempotencyRecord | undefined, raw: string | null, nowMs: number, ttlMs: number): Record<string, unknown> {
+function parseKeyJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError('--key-json is not valid JSON.');
+  }
+}
+
+/** What the CLI shows of a record: never its result (that needs --show-result). */
+function describe(key: string, raw: string | null, pttlMs: number): Record<string, unknown> {
   if (raw === null) return { key, status: 'ABSENT' };
+  const record = decodeRecord(raw);
   if (record === undefined) return { key, status: 'UNREADABLE', bytes: Buffer.byteLength(raw), fix: 'not written by lambda-idempotency: invalidate it to recover' };
-  const base = { key, status: record.status, validated: record.validationHash !== undefined, expiresInMs: ttlMs };
-  if (record.status === RecordStatus.InProgress) {
-    return { ...base, leaseEndsInMs: record.leaseExpiresAtMs - nowMs, leaseExpired: record.leaseExpiresAtMs <= nowMs };
-  }
+  const base = { key, status: record.status, validated: record.validationHash !== undefined, expiresInMs: pttlMs };
+  // On Redis a claim's lease is its key's expiry: while the key exists, the lease runs.
+  if (record.status === RecordStatus.InProgress) return { ...base, leaseEndsInMs: pttlMs, leaseExpired: pttlMs === 0 };
+  return { ...base, result: resultKind(record), resultBytes: record.payload === undefined ? 0 : Buffer.byteLength(record.payload) };
+}
+
+function resultKind(record: IdempotencyRecord & { status: typeof RecordStatus.Completed }): string {
   const payload = record.payload;
-  return { ...base, result: payload === undefined ? 'undefined' : payload.startsWith('#') ? 'encrypted' : payload.startsWith('!') ? 'stored error' : 'value', resultBytes: payload === undefined ? 0 : Buffer.byteLength(payload) };
+  if (payload === undefined) return 'undefined';
+  return payload.startsWith('#') ? 'encrypted' : payload.startsWith('!') ? 'stored error' : 'value';
 }
 
-async function serverNowMs(client: Redis): Promise<number> {
-  const [seconds, micros] = await client.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+async function inspect(target: RedisTarget, flags: Flags, print: Print): Promise<void> {
+  const key = recordKeyOf(flags);
+  const [raw, pttl] = await Promise.all([target.get(key), target.pttl(key)]);
+  const summary = describe(key, raw, pttl);
+  const record = raw === null ? undefined : decodeRecord(raw);
+  if (flags.has('show-result') && record?.status === RecordStatus.Completed) summary.storedResult = record.payload ?? 'undefined';
+  print(summary);
 }
 
-/** Runs the CLI; returns the exit code. Output goes through `out`, so tests can capture it. */
+async function invalidate(target: RedisTarget, flags: Flags, print: Print): Promise<void> {
+  const key = recordKeyOf(flags);
+  print({ key, deleted: await target.del(key) });
+}
+
+/** Escapes SCAN's glob characters in a user's prefix or namespace. */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+async function listInProgress(target: RedisTarget, flags: Flags, json: boolean, out: (line: string) => void): Promise<void> {
+  const prefix = str(flags, 'prefix') ?? DEFAULTS.prefix;
+  const namespace = str(flags, 'namespace');
+  const limit = Number(str(flags, 'limit') ?? 100);
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer.');
+  const pattern = `${globLiteral(prefix)}:${namespace === undefined ? '*' : globLiteral(namespace)}:*`;
+  const found: Record<string, unknown>[] = [];
+  for await (const keys of target.scan(pattern)) {
+    const heads = await target.heads(keys, 2);
+    const claims = keys.filter((_, i) => heads[i] === 'P|').slice(0, limit - found.length);
+    // Claims are small (a token and two numbers): read them whole, with their lease.
+    found.push(...(await Promise.all(claims.map(async (key) => describe(key, await target.get(key), await target.pttl(key))))).filter((f) => f.status === RecordStatus.InProgress));
+    if (found.length >= limit) break;
+  }
+  if (json) out(JSON.stringify(found));
+  else if (found.length === 0) out('no claims in progress');
+  else for (const f of found) out(`${String(f.key)}  lease ends in ${Math.ceil(Number(f.leaseEndsInMs) / 1000)} s`);
+}
+
+function redisUrl(flags: Flags, env: NodeJS.ProcessEnv): string {
+  const url = str(flags, 'redis-url') ?? env.REDIS_URL;
+  if (url === undefined || !/^rediss?:\/\//.test(url)) throw new UsageError('Give a redis:// or rediss:// URL with --redis-url or REDIS_URL (it is never printed).');
+  return url;
+}
+
+/** Runs the CLI; returns the exit code (0 done, 1 failed, 2 usage). Output goes through `out`, so tests can capture it. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-  let client: Redis | undefined;
+  let target: RedisTarget | undefined;
   try {
     const { command, flags } = parseArgs(argv);
     if (command === undefined || flags.has('help')) {
       out(HELP);
       return command === undefined && !flags.has('help') ? 2 : 0;
     }
-    const url = str(flags, 'redis-url') ?? env.REDIS_URL;
-    if (url === undefined || !/^rediss?:\/\//.test(url)) throw new Error('Give a redis:// or rediss:// URL with --redis-url or REDIS_URL (it is never printed).');
+    if (COMMANDS[command] === undefined) throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+    const url = redisUrl(flags, env);
+    if (command !== 'list-in-progress') recordKeyOf(flags); // usage mistakes before connecting
     const json = flags.has('json');
-    const print = (value: Record<string, unknown>): void => out(json ? JSON.stringify(value) : Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
-    client = new Redis(url, { ...lambdaRedisOptions({ commandTimeoutMs: 5_000, connectTimeoutMs: 5_000 }), maxRetriesPerRequest: 1 });
-    client.on('error', () => undefined);
-
-    switch (command) {
-      case 'inspect': {
-        const key = recordKeyOf(flags);
-        const [raw, pttl, now] = await Promise.all([client.get(key), client.pttl(key), serverNowMs(client)]);
-        const record = raw === null ? undefined : decodeRecord(raw);
-        const summary = describe(key, record, raw, now, pttl);
-        if (flags.has('show-result') && record?.status === RecordStatus.Completed) summary.storedResult = record.payload ?? 'undefined';
-        print(summary);
-        return 0;
-      }
-      case 'invalidate': {
-        const key = recordKeyOf(flags);
-        const deleted = (await client.del(key)) > 0;
-        print({ key, deleted });
-        return 0;
-      }
-      case 'list-in-progress': {
-        const prefix = str(flags, 'prefix') ?? DEFAULTS.prefix;
-        const namespace = str(flags, 'namespace') ?? '*';
-        const limit = Number(str(flags, 'limit') ?? 100);
-        if (!Number.isSafeInteger(limit) || limit < 1) throw new Error('--limit must be a positive integer.');
-        const now = await serverNowMs(client);
-        const found: Array<Record<string, unknown>> = [];
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${recordKeyPrefix(prefix, namespace)}*`, 'COUNT', 500);
-          cursor = next;
-          if (keys.length === 0) continue;
-          const values = await client.mget(keys);
-          keys.forEach((key, i) => {
-            const raw = values[i];
-            if (raw?.startsWith('P|') && found.length < limit) found.push(describe(key, decodeRecord(raw), raw, now, -1));
-          });
-        } while (cursor !== '0' && found.length < limit);
-        if (json) out(JSON.stringify(found));
-        else if (found.length === 0) out('no claims in progress');
-        else for (const f of found) out(`${String(f.key)}  lease ${Number(f.leaseEndsInMs) <= 0 ? 'EXPIRED (next call takes over)' : `ends in ${Math.ceil(Number(f.leaseEndsInMs) / 1000)} s`}`);
-        return 0;
-      }
-      default:
-        throw new Error(`Unknown command ${JSON.stringify(command)}; see --help.`);
-    }
+    const print: Print = (value) => out(json ? JSON.stringify(value) : Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
+    target = await connectTarget(url);
+    if (command === 'inspect') await inspect(target, flags, print);
+    else if (command === 'invalidate') await invalidate(target, flags, print);
+    else await listInProgress(target, flags, json, out);
+    return 0;
   } catch (err) {
+    if (err instanceof UsageError) {
+      out(`error: ${err.message}\n\n${HELP}`);
+      return 2;
+    }
     // Messages are ours or ioredis'; neither holds the URL.
-    out(`error: ${err instanceof IdempotencyError || err instanceof Error ? err.message : String(err)}`);
+    out(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   } finally {
-    client?.disconnect();
+    target?.close();
   }
 }
 

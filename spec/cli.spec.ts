@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { hashValue, makeIdempotent, RedisStore } from '../lib';
 import { main } from '../lib/cli';
 import { startRedisServer, type RedisServer } from './helpers/redisServer';
@@ -63,21 +64,91 @@ describe('lambda-idempotency CLI', () => {
     await expect(cli('inspect', '--record-key', key, '--json')).resolves.toMatchObject({ text: JSON.stringify({ key, status: 'ABSENT' }) });
   });
 
-  it('fails with a clear message and exit code 1, never echoing credentials', async () => {
+  it('fails with a clear message (exit 1 on failure, 2 on a usage mistake), never echoing credentials', async () => {
     const wrong = await main(['inspect', '--record-key', 'x'], { REDIS_URL: `redis://:Wrong-${PASSWORD}@127.0.0.1:${server.port}` }, () => undefined);
     expect(wrong).toBe(1);
     const lines: string[] = [];
     await main(['inspect', '--record-key', 'x'], { REDIS_URL: `redis://:Wrong-${PASSWORD}@127.0.0.1:${server.port}` }, (l) => lines.push(l));
     expect(lines.join('\n')).toMatch(/^error: /);
     expect(lines.join('\n')).not.toContain(PASSWORD);
-    await expect(cli('inspect', '--namespace', 'X.y')).resolves.toMatchObject({ code: 1, text: expect.stringContaining('exactly one of --key / --key-json') });
-    await expect(cli('frobnicate')).resolves.toMatchObject({ code: 1, text: expect.stringContaining('Unknown command') });
-    await expect(main(['inspect', '--record-key', 'x'], {}, () => undefined)).resolves.toBe(1);
+    await expect(cli('inspect', '--namespace', 'X.y')).resolves.toMatchObject({ code: 2, text: expect.stringContaining('exactly one of --key / --key-json') });
+    await expect(cli('frobnicate')).resolves.toMatchObject({ code: 2, text: expect.stringContaining('Unknown command') });
+    await expect(main(['inspect', '--record-key', 'x'], {}, () => undefined)).resolves.toBe(2);
+  });
+
+  it('refuses a mistyped flag with exit 2 and deletes nothing (not the default prefix\'s record either)', async () => {
+    await store.claim('idempotency:Refunds.run:' + hashValue('order-42'), { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    const typo = await cli('invalidate', '--namespace', 'Refunds.run', '--key', 'order-42', '--prefx', 'billing');
+    expect(typo.code).toBe(2);
+    expect(typo.text).toContain('did you mean --prefix?');
+    expect(typo.text).toContain('Usage: lambda-idempotency');
+    await expect(store.get('idempotency:Refunds.run:' + hashValue('order-42'))).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+    await expect(cli('inspect', '--namespace', 'Refunds.run', '--key', 'order-42', '--json=no')).resolves.toMatchObject({ code: 2, text: expect.stringContaining('--json takes no value') });
+    // --name=value is read as the value it says.
+    await store.claim('billing:Refunds.run:' + hashValue('order-42'), { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    await expect(cli('invalidate', '--namespace=Refunds.run', '--key=order-42', '--prefix=billing', '--json')).resolves.toEqual({
+      code: 0,
+      text: JSON.stringify({ key: 'billing:Refunds.run:' + hashValue('order-42'), deleted: true }),
+    });
+    await expect(store.get('idempotency:Refunds.run:' + hashValue('order-42'))).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+    await store.delete('idempotency:Refunds.run:' + hashValue('order-42'));
+  });
+
+  it('lists claims without downloading stored results: a 5 MB result costs a few bytes, not 5 MB', async () => {
+    const big = 'idempotency:Reports.build:' + hashValue('big');
+    await store.claim(big, { token: 'big', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.complete(big, 'big', JSON.stringify('x'.repeat(5 * 1024 * 1024)), undefined, 60_000);
+    const admin = new Redis(server.port, '127.0.0.1', { password: PASSWORD });
+    try {
+      const sent = async (): Promise<number> => Number(/total_net_output_bytes:(\d+)/.exec(await admin.info('stats'))?.[1]);
+      const before = await sent();
+      const { code, text } = await cli('list-in-progress', '--json');
+      const bytes = (await sent()) - before;
+      expect(code).toBe(0);
+      expect(JSON.parse(text)).toEqual([expect.objectContaining({ status: 'IN_PROGRESS' })]);
+      expect(bytes).toBeLessThan(64 * 1024);
+    } finally {
+      await store.delete(big);
+      admin.disconnect();
+    }
   });
 
   it('runs as the installed bin (npx lambda-idempotency)', async () => {
     const out = await run(process.execPath, [join(__dirname, '../dist/cjs/cli.js'), 'inspect', '--namespace', 'Payments.charge', '--key', 'order-stuck', '--json'], { env: { REDIS_URL: url } });
     expect(JSON.parse(out)).toMatchObject({ status: 'IN_PROGRESS' });
     expect(await run(process.execPath, [join(__dirname, '../dist/cjs/cli.js'), '--help'])).toContain('Usage: lambda-idempotency');
+  });
+});
+
+describe('lambda-idempotency CLI under the documented least-privilege ACL', () => {
+  // The README's ACL: the library's commands, plus SCAN and GETRANGE for list-in-progress.
+  const CLI_ACL = ['~idempotency:*', '+set', '+get', '+del', '+pttl', '+eval', '+evalsha', '+info', '+scan', '+getrange'];
+  let server: RedisServer;
+  let store: RedisStore;
+  beforeAll(async () => {
+    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'ops', 'on', `>${PASSWORD}`, ...CLI_ACL] });
+    store = new RedisStore(`redis://ops:${PASSWORD}@127.0.0.1:${server.port}`);
+    await store.claim(`idempotency:Payments.charge:${hashValue('held')}`, { token: 't1', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.claim(`idempotency:Payments.charge:${hashValue('done')}`, { token: 't2', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.complete(`idempotency:Payments.charge:${hashValue('done')}`, 't2', '{"ok":true}', undefined, 60_000);
+  });
+  afterAll(async () => {
+    await store.close();
+    await server.stop();
+  });
+
+  async function cli(...args: string[]): Promise<{ code: number; text: string }> {
+    const lines: string[] = [];
+    const code = await main(args, { REDIS_URL: `redis://ops:${PASSWORD}@127.0.0.1:${server.port}` }, (l) => lines.push(l));
+    return { code, text: lines.join('\n') };
+  }
+
+  it('inspects, lists and invalidates with only those commands', async () => {
+    await expect(cli('inspect', '--namespace', 'Payments.charge', '--key', 'done', '--json')).resolves.toMatchObject({ code: 0, text: expect.stringContaining('"status":"COMPLETED"') });
+    await expect(cli('inspect', '--namespace', 'Payments.charge', '--key', 'held', '--json')).resolves.toMatchObject({ code: 0, text: expect.stringContaining('"status":"IN_PROGRESS"') });
+    const listed = await cli('list-in-progress', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.text)).toEqual([expect.objectContaining({ key: `idempotency:Payments.charge:${hashValue('held')}` })]);
+    await expect(cli('invalidate', '--namespace', 'Payments.charge', '--key', 'held', '--json')).resolves.toMatchObject({ code: 0, text: expect.stringContaining('"deleted":true') });
   });
 });
