@@ -125,7 +125,12 @@ export function getDefaultLogger(): IdempotencyLogger {
   return defaultLogger;
 }
 
-/** Writes one decision line at the decision's level. */
+/**
+ * Writes one decision line at the decision's level and passes it to `onDecision`. Observability
+ * never changes a call's outcome nor ends the process: a logger or hook that throws, and a hook's
+ * promise that rejects, are swallowed here (reported once per process, see
+ * {@link reportObserverFailure}), so the call returns or throws exactly what it would otherwise.
+ */
 export function logDecision(
   logger: IdempotencyLogger,
   onDecision: ((decision: DecisionLog) => void) | undefined,
@@ -138,13 +143,54 @@ export function logDecision(
   const line: { -readonly [K in keyof DecisionLine]: DecisionLine[K] } = { message: MESSAGE[decision], decision, namespace, durationMs };
   if (keyHash !== undefined) line.keyHash = keyHash;
   if (error !== undefined) line.error = errorSummary(error);
-  logger[LEVEL[decision]](line);
-  if (onDecision !== undefined) {
-    try {
-      onDecision(line);
-    } catch {
-      // A metrics hook must never fail the call it observes.
-    }
+  try {
+    logger[LEVEL[decision]](line);
+  } catch (err) {
+    // Timeline: a result was stored → the log sink fails. Throwing now would report a stored
+    // success as a failure (and, from the renewal timer, crash the process).
+    reportObserverFailure('logger', err);
+  }
+  if (onDecision !== undefined) notify(onDecision, line);
+}
+
+/** Calls the hook without awaiting it; a sync throw or an async rejection is swallowed. */
+function notify(onDecision: (decision: DecisionLog) => void, line: DecisionLine): void {
+  try {
+    const returned: unknown = onDecision(line);
+    // An async hook's rejection nobody handles is an unhandled rejection: Node ends the process.
+    if (isThenable(returned)) returned.then(undefined, (err: unknown) => reportObserverFailure('onDecision', err));
+  } catch (err) {
+    reportObserverFailure('onDecision', err);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+// The `code` of the process warning, for filtering (README, Logging).
+const OBSERVER_FAILED_WARNING = 'LAMBDA_IDEMPOTENCY_OBSERVER_FAILED';
+
+const reported = new Set<'logger' | 'onDecision'>();
+
+/**
+ * Says once per process and observer kind, on stderr through `process.emitWarning`, that decision
+ * lines or hook calls are being lost: silence would hide a broken log sink, one line per call
+ * would flood it. Only the error's name and code are shown: the hook is user code, and its message
+ * could hold anything.
+ */
+function reportObserverFailure(kind: 'logger' | 'onDecision', err: unknown): void {
+  if (reported.has(kind)) return;
+  reported.add(kind);
+  try {
+    const name = err instanceof Error ? err.name : typeof err;
+    const code = (err as { code?: unknown } | null)?.code;
+    process.emitWarning(
+      `lambda-idempotency: the configured ${kind} threw (${name}${typeof code === 'string' ? ` ${code}` : ''}); the call was not affected, but decision ${kind === 'logger' ? 'lines are' : 'callbacks are'} being lost. Check the ${kind}. Reported once per process.`,
+      { type: 'IdempotencyWarning', code: OBSERVER_FAILED_WARNING },
+    );
+  } catch {
+    // Reporting must not fail either (a patched emitWarning, a throwing `name` getter).
   }
 }
 

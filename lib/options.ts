@@ -52,7 +52,8 @@ export interface IdempotencyDefaults {
    */
   readonly store?: StoreOption;
   /**
-   * Logger for the decision lines (Powertools `Logger` or compatible).
+   * Logger for the decision lines (Powertools `Logger` or compatible). A logger that throws never
+   * changes a call's result (the failure is reported once per process as a warning).
    * @default a Powertools `Logger` with service `POWERTOOLS_SERVICE_NAME` or `lambda-idempotency`
    */
   readonly logger?: IdempotencyLogger;
@@ -147,7 +148,9 @@ export interface IdempotencyDefaults {
    */
   readonly cacheError?: ValuePredicate;
   /**
-   * Called with every decision line (hit, miss, in_progress, ...), for metrics. Its errors are ignored.
+   * Called with every decision line (hit, miss, in_progress, ...), for metrics. It is not awaited;
+   * a throw or a rejected promise is ignored (reported once per process as a warning), so it never
+   * changes a call's result nor crashes the process.
    * @default none
    */
   readonly onDecision?: DecisionHook;

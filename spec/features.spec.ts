@@ -150,9 +150,14 @@ describe('beyond the peers (real Redis)', () => {
         seen.push(d);
         throw new Error('metrics backend down');
       } });
+      // The failure is reported once per process on stderr; silenced here, and checked.
+      const warning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       const id = randomUUID();
       await fn({ id });
       await fn({ id });
+      const codes = warning.mock.calls.map((c) => (c[1] as { code?: string }).code);
+      warning.mockRestore();
+      expect(codes).toEqual(['LAMBDA_IDEMPOTENCY_OBSERVER_FAILED']);
       expect(seen.map((d) => d.decision)).toEqual(['miss', 'hit']);
       expect(seen[0]).toMatchObject({ namespace: 'observed', keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), durationMs: expect.any(Number) });
     });
