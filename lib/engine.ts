@@ -17,7 +17,7 @@ import { compileSelector, hashValue, MISSING, recordKeyPrefix, select, type Comp
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
 import { createSealer, SEALED_MARK, type EncryptionOptions, type Sealer } from './encryption';
-import { LocalResultCache } from './localCache';
+import { LocalCacheSlot, type LocalCacheOptions } from './localCache';
 import { jsonSerializer, type Serializer } from './serializer';
 import { RecordStatus } from './record';
 import { ClaimOutcome, type IdempotencyStore } from './stores/IdempotencyStore';
@@ -65,7 +65,7 @@ interface Resolved {
   readonly maxResultBytes: number;
   readonly eventArgIndex: number;
   readonly onReplay: ((result: unknown) => unknown) | undefined;
-  readonly cache: LocalResultCache | undefined;
+  readonly localCache: LocalCacheOptions | undefined;
   readonly onDecision: ((decision: DecisionLog) => void) | undefined;
   readonly cacheResult: ((result: unknown) => boolean) | undefined;
   readonly cacheError: ((error: unknown) => boolean) | undefined;
@@ -102,7 +102,7 @@ function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults |
     maxResultBytes: o.maxResultBytes ?? DEFAULTS.maxResultBytes,
     eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
     onReplay: o.onReplay,
-    cache: o.localCache === undefined ? undefined : new LocalResultCache(o.localCache.maxEntries),
+    localCache: o.localCache,
     onDecision: o.onDecision,
     cacheResult: o.cacheResult,
     cacheError: o.cacheError,
@@ -181,6 +181,9 @@ const UNPROTECTED: Invocation = { replay: false, complete: async (result) => res
  */
 export function createIdempotency(options: IdempotencyOptions, binding: EngineBinding): { begin(self: unknown, args: readonly unknown[]): Promise<Invocation> } {
   let cached: { version: number; classDefaults: IdempotencyDefaults | undefined; name: string; resolved: Resolved } | undefined;
+  // Lives here, not in the resolved options: re-resolving (any configureIdempotency call) must
+  // not empty it.
+  const localCache = new LocalCacheSlot();
 
   function resolve(self: unknown): Resolved {
     const version = processDefaultsVersion();
@@ -214,11 +217,14 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, PARSED)));
     if (PARSED.size > 0) PARSED.clear(); // do not keep the event's parsed body alive
     const call: Call = { r, startedAt, keyHash, recordKey, validationHash };
-    const cached = r.cache?.get(recordKey);
+    // The store first: with `store: (self) => self.store` (a store per tenant), the same record
+    // key in another store is another record.
+    const store = resolveStore(r, self);
+    const cache = localCache.for(r.localCache);
+    const cached = cache?.get(store, recordKey);
     if (cached !== undefined) return replay(call, cached.payload, cached.validationHash);
 
     const log = (decision: Decision, hash?: string, err?: unknown): void => logCall(r, startedAt, decision, hash, err);
-    const store = resolveStore(r, self);
     const leaseMs = leaseFor(r, args);
     const token = nextToken();
     // onInProgress 'wait': poll the claim with jittered backoff (25 ms doubling to 500 ms), never
@@ -227,7 +233,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     let claim;
     for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {
       try {
-        claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: r.cache !== undefined });
+        claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: cache !== undefined });
       } catch (err) {
         const error = asStoreError(r.namespace, 'the claim', err);
         log(Decision.StoreError, keyHash, error);
@@ -241,8 +247,8 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       const { record } = claim;
       if (record.status === RecordStatus.Completed) {
         const invocation = replay(call, record.payload, record.validationHash);
-        if (r.cache !== undefined && claim.expiresAtMs !== undefined) {
-          r.cache.set(recordKey, { payload: record.payload, validationHash: record.validationHash, expiresAtMs: claim.expiresAtMs });
+        if (cache !== undefined && claim.expiresAtMs !== undefined) {
+          cache.set(store, recordKey, { payload: record.payload, validationHash: record.validationHash, expiresAtMs: claim.expiresAtMs });
         }
         return invocation;
       }
@@ -330,7 +336,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         // CAS refused our write, so the new owner's record stands; the result is still ours.
         if (outcome === 'stored') {
           log(Decision.Miss, keyHash);
-          r.cache?.set(recordKey, { payload, validationHash, expiresAtMs: Date.now() + r.ttlMs });
+          cache?.set(store, recordKey, { payload, validationHash, expiresAtMs: Date.now() + r.ttlMs });
         } else if (outcome === 'lost') {
           log(Decision.LeaseLost, keyHash);
         }
