@@ -16,6 +16,7 @@ type Constructor = abstract new (...args: never[]) => unknown;
  * if (key) {
  *   console.log(await store.get(key));   // { status: 'IN_PROGRESS', ... } or { status: 'COMPLETED', ... }
  *   await store.delete(key);             // unstick or reset it: the next call runs the method
+ *                                        // (except where a container's `localCache` holds it)
  * }
  * ```
  */

@@ -1,7 +1,9 @@
 import { IdempotencyConfigError } from './errors';
 
 /**
- * Options of the in-process cache of completed results.
+ * Options of the in-process cache of completed results. The cache is kept per wrapped function and
+ * per store; `store.delete` and the CLI's `invalidate` do not reach it (in this container or any
+ * other), so a cached result replays until its record expires.
  *
  * @example
  * ```ts

@@ -113,7 +113,10 @@ export interface IdempotencyDefaults {
   readonly onReplay?: ReplayHook;
   /**
    * Keep completed results in process too (LRU): a repeat served from the same container costs no
-   * store round trip. Never holds in-progress records; honours each record's expiry.
+   * store round trip. Never holds in-progress records; honours each record's expiry. Kept per
+   * wrapped function and per store (a store chosen per instance never sees another's results),
+   * across `configureIdempotency` calls. `store.delete` and the CLI's `invalidate` do not reach
+   * it, in this container or any other: a cached result replays until its record expires.
    * @default off
    */
   readonly localCache?: LocalCacheOptions;
