@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import {
   IdempotencyCompletionError,
   IdempotencyConfigError,
-  IdempotencyCorruptRecordError,
   IdempotencyError,
   IdempotencyErrorCode,
   IdempotencyInProgressError,
@@ -11,14 +10,14 @@ import {
   IdempotencyPayloadMismatchError,
   IdempotencyResultError,
   IdempotencyStoreError,
-  ReplayedError,
 } from './errors';
 import { compileSelector, hashValue, MISSING, recordKeyPrefix, select, type CompiledSelector } from './key';
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
-import { createSealer, SEALED_MARK, type EncryptionOptions, type Sealer } from './encryption';
+import { createSealer, type EncryptionOptions, type Sealer } from './encryption';
 import { LocalCacheSlot, type LocalCacheOptions } from './localCache';
 import { jsonSerializer, type Serializer } from './serializer';
+import { decodePayload, encodeFailure, encodeResult } from './payload';
 import { RecordStatus } from './record';
 import { ClaimOutcome, type IdempotencyStore } from './stores/IdempotencyStore';
 
@@ -316,7 +315,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         stopRenewal();
         if (r.cacheError !== undefined && safePredicate(r.cacheError, error)) {
           // A final failure (a declined card): stored, and replayed as the same error.
-          if ((await record(storedError(r, error, recordKey), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
+          if ((await record(encodeFailure(r, error, recordKey, validationHash), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
           return;
         }
         await release(r, store, recordKey, token, keyHash, error, log);
@@ -330,7 +329,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
           await release(r, store, recordKey, token, keyHash, undefined, log, Decision.NotStored);
           return result;
         }
-        const payload = serialize(r, result, recordKey, keyHash, log);
+        const payload = serialize(r, result, recordKey, validationHash, keyHash, log);
         const outcome = await record(payload, result);
         // Timeline: our lease ended → another caller took the claim over → we finish. The token
         // CAS refused our write, so the new owner's record stands; the result is still ours.
@@ -374,7 +373,7 @@ function replay(call: Call, payload: string | undefined, storedHash: string | un
   mismatch(call, storedHash);
   const { r } = call;
   // Decoded on every replay, so a caller that mutates its result cannot change the next one.
-  const decoded = payload === undefined ? { value: undefined } : decodePayload(r, payload, call.recordKey);
+  const decoded = decodePayload(r, payload, call.recordKey, storedHash);
   logCall(r, call.startedAt, Decision.Hit, call.keyHash);
   // A failure stored by cacheError replays as a thrown error.
   if ('error' in decoded) throw decoded.error;
@@ -398,44 +397,6 @@ export async function runIdempotent<TResult>(engine: ReturnType<typeof createIde
   return (await invocation.complete(result)) as Awaited<TResult>;
 }
 
-// The stored string of a result: the serializer's text, or '!' + JSON for a failure kept by
-// cacheError; a serializer's text that happens to start with '!', '#' or '\\' gets a '\\' in front.
-// With encryption the whole string is sealed ('#' + key id + ciphertext). Decoding undoes each step.
-const STORED_ERROR = 33; /* ! */
-const ESCAPE = 92; /* \\ */
-
-function seal(r: Resolved, plaintext: string, recordKey: string): string {
-  return r.sealer === undefined ? plaintext : r.sealer.seal(plaintext, recordKey);
-}
-
-function unseal(r: Resolved, stored: string, recordKey: string): string {
-  if (stored.charCodeAt(0) !== SEALED_MARK) return stored;
-  if (r.sealer === undefined) {
-    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} is encrypted, but no \`encryption\` key is configured.`);
-  }
-  return r.sealer.open(stored, recordKey);
-}
-
-function storedError(r: Resolved, error: unknown, recordKey: string): string {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const code = (e as { code?: unknown }).code;
-  return seal(r, '!' + JSON.stringify({ name: e.name, message: e.message, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) }), recordKey);
-}
-
-/** The replayed value of a stored payload, or the ReplayedError to throw for a stored failure. */
-function decodePayload(r: Resolved, payload: string, recordKey: string): { value: unknown } | { error: ReplayedError } {
-  const text = unseal(r, payload, recordKey);
-  try {
-    if (text.charCodeAt(0) === STORED_ERROR) {
-      const { name, message, code } = JSON.parse(text.slice(1)) as { name?: unknown; message?: unknown; code?: unknown };
-      return { error: new ReplayedError(String(name ?? 'Error'), String(message ?? ''), typeof code === 'string' || typeof code === 'number' ? code : undefined) };
-    }
-    return { value: r.serializer.deserialize(text.charCodeAt(0) === ESCAPE ? text.slice(1) : text) };
-  } catch (err) {
-    throw new IdempotencyCorruptRecordError(`${r.namespace}: the stored result at ${recordKey} cannot be read by the configured serializer; delete the key to recover.`, { cause: err });
-  }
-}
-
 function safePredicate(predicate: (value: unknown) => boolean, value: unknown): boolean {
   // A policy that throws must not turn a success into a failure: treat it as "no".
   try {
@@ -449,29 +410,13 @@ function orNull(value: unknown): unknown {
   return value === MISSING ? null : value;
 }
 
-function serialize(r: Resolved, result: unknown, recordKey: string, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {
-  if (result === undefined) return undefined;
-  let text: string;
+function serialize(r: Resolved, result: unknown, recordKey: string, validationHash: string | undefined, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {
   try {
-    text = r.serializer.serialize(result);
+    return encodeResult(r, result, recordKey, validationHash);
   } catch (err) {
-    const error = new IdempotencyResultError(
-      `${r.namespace}: the result cannot be serialized (${err instanceof Error ? err.message : String(err)}); return plain JSON data (no BigInt, no cycles) or set \`serializer: richSerializer\`. The claim is kept until its lease ends.`,
-      { cause: err },
-    );
-    log(Decision.StoreError, keyHash, error);
-    throw error;
+    log(Decision.StoreError, keyHash, err);
+    throw err;
   }
-  const first = text.charCodeAt(0);
-  const payload = seal(r, first === STORED_ERROR || first === SEALED_MARK || first === ESCAPE ? `\\${text}` : text, recordKey);
-  if (payload.length > r.maxResultBytes / 3 && Buffer.byteLength(payload) > r.maxResultBytes) {
-    const error = new IdempotencyResultError(
-      `${r.namespace}: the result is ${Buffer.byteLength(payload)} bytes stored, over maxResultBytes (${r.maxResultBytes}); return less data or raise maxResultBytes. The claim is kept until its lease ends.`,
-    );
-    log(Decision.StoreError, keyHash, error);
-    throw error;
-  }
-  return payload;
 }
 
 async function release(
