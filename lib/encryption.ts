@@ -109,8 +109,8 @@ function toKey(value: unknown, name: string): Buffer {
   return key;
 }
 
-function checkKeyId(id: string, name: string): void {
-  if (!KEY_ID.test(id)) throw new IdempotencyConfigError(`Expected \`${name}\` to be 1-64 letters, digits, '-', '_' or '.', got ${JSON.stringify(id)}`);
+function checkKeyId(id: unknown, name: string): void {
+  if (typeof id !== 'string' || !KEY_ID.test(id)) throw new IdempotencyConfigError(`Expected \`${name}\` to be 1-64 letters, digits, '-', '_' or '.', got ${JSON.stringify(id)}`);
 }
 
 function checkFlag(options: EncryptionOptions, name: 'acceptPlaintext' | 'acceptLegacySeals'): boolean {
@@ -126,8 +126,10 @@ function keyRing(options: EncryptionOptions, keyId: string): Map<string, Buffer>
     if (!OPTION_NAMES.has(name)) throw new IdempotencyConfigError(`Unknown option \`encryption.${name}\`; expected one of ${[...OPTION_NAMES].join(', ')}.`);
   }
   checkKeyId(keyId, 'encryption.keyId');
+  const previous: unknown = options.previousKeys ?? {};
+  if (previous === null || typeof previous !== 'object') throw new IdempotencyConfigError('Expected `encryption.previousKeys` to be an object of key id to key.');
   const keys = new Map<string, Buffer>();
-  for (const [id, key] of Object.entries(options.previousKeys ?? {})) {
+  for (const [id, key] of Object.entries(previous)) {
     checkKeyId(id, 'encryption.previousKeys key id');
     keys.set(id, toKey(key, `encryption.previousKeys.${id}`));
   }

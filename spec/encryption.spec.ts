@@ -236,6 +236,8 @@ describe('encryption at rest (real Redis)', () => {
     expect(() => wrap({ key: short })).not.toThrow(/secret-material/);
     expect(() => wrap({ key: oldKey.toString('base64'), keyId: 'bad id!' })).toThrow(/keyId/);
     expect(() => wrap({ key: oldKey, previousKeys: { 'old:1': oldKey } })).toThrow(/previousKeys key id/);
+    expect(() => wrap({ key: oldKey, previousKeys: 'k0' as never })).toThrow('Expected `encryption.previousKeys` to be an object of key id to key.');
+    expect(() => wrap({ key: oldKey, keyId: 7 as never })).toThrow(/keyId/);
     expect(() => wrap({ key: oldKey, acceptPlaintext: 'yes' as never })).toThrow('Expected `encryption.acceptPlaintext` to be a boolean, got "yes"');
     expect(() => wrap({ key: oldKey, acceptPlainText: true } as never)).toThrow(/Unknown option `encryption.acceptPlainText`; expected one of key, keyId, previousKeys, acceptPlaintext, acceptLegacySeals/);
   });
@@ -271,6 +273,14 @@ describe('sealed payload format', () => {
     expect(legacy.open(plain, context)).toBe('{"name":"Jane Doe"}');
     expect(() => legacy.open(plain, { ...context, recordKey: 'idempotency:profile:0f0e' })).toThrow(IdempotencyCorruptRecordError);
     expect(() => createSealer({ key, keyId: '2026-05' }).open(plain, context)).toThrow(/acceptLegacySeals/);
+  });
+
+  it('does not open a current seal rewritten in the 0.1.x form (no downgrade to the weaker binding)', () => {
+    const sealer = createSealer({ key, acceptLegacySeals: true });
+    const sealed = sealer.seal('{"ok":true}', { ...context, validationHash: 'ab' });
+    const rewritten = sealed.replace(/^#2:k1:/, '#k1.');
+    expect(rewritten).not.toBe(sealed);
+    expect(() => sealer.open(rewritten, context)).toThrow(/integrity check/);
   });
 
   it('refuses a sealed string whose key id is missing or malformed, without echoing it', () => {

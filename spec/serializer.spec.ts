@@ -36,7 +36,6 @@ describe('richSerializer', () => {
   const roundTrip = (value: unknown): unknown => richSerializer.deserialize(richSerializer.serialize(value));
 
   it('keeps the holes of a sparse array holes, not null or undefined', () => {
-    // eslint-disable-next-line no-sparse-arrays
     const sparse = [1, , 3, , ,];
     const back = roundTrip(sparse) as unknown[];
     expect(back).toHaveLength(5);
