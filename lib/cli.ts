@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { COMMANDS, parseArgs, UsageError, type ParsedArgs } from './cli/args';
+import { isCommand, parseArgs, UsageError, type ParsedArgs } from './cli/args';
 import { connectTarget, type RedisTarget } from './cli/redisTarget';
 import { hashValue, recordKeyPrefix } from './key';
 import { DEFAULTS } from './options';
@@ -28,6 +28,7 @@ Options (--name value or --name=value):
   --prefix <prefix>   record key prefix (default: idempotency)
   --namespace <ns>    list-in-progress: only this namespace (default: all)
   --limit <n>         list-in-progress: most records printed (default: 100)
+  --timeout-seconds <n>  give up (exit 1) when Redis has not answered by then (default: 30)
   --show-result       inspect: also print the stored result
   --json              machine-readable output
 `;
@@ -103,8 +104,7 @@ function globLiteral(text: string): string {
 async function listInProgress(target: RedisTarget, flags: Flags, json: boolean, out: (line: string) => void): Promise<void> {
   const prefix = str(flags, 'prefix') ?? DEFAULTS.prefix;
   const namespace = str(flags, 'namespace');
-  const limit = Number(str(flags, 'limit') ?? 100);
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer.');
+  const limit = positiveIntegerFlag(flags, 'limit', 100);
   const pattern = `${globLiteral(prefix)}:${namespace === undefined ? '*' : globLiteral(namespace)}:*`;
   const found: Record<string, unknown>[] = [];
   for await (const keys of target.scan(pattern)) {
@@ -125,6 +125,25 @@ function redisUrl(flags: Flags, env: NodeJS.ProcessEnv): string {
   return url;
 }
 
+/** A positive whole number given to `--name`, or `fallback`. */
+function positiveIntegerFlag(flags: Flags, name: string, fallback: number): number {
+  const text = str(flags, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(text)}.`);
+  return value;
+}
+
+// A command that never settles (a Cluster whose slots are not all served queues commands
+// forever) must not end with the event loop empty and exit code 0, as if it had worked.
+function withDeadline(work: Promise<void>, seconds: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${seconds} s (is every Cluster slot served?); the command may or may not have taken effect.`)), seconds * 1000);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Runs the CLI; returns the exit code (0 done, 1 failed, 2 usage). Output goes through `out`, so tests can capture it. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   let target: RedisTarget | undefined;
@@ -134,15 +153,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       out(HELP);
       return command === undefined && !flags.has('help') ? 2 : 0;
     }
-    if (COMMANDS[command] === undefined) throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+    if (!isCommand(command)) throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
     const url = redisUrl(flags, env);
-    if (command !== 'list-in-progress') recordKeyOf(flags); // usage mistakes before connecting
+    // Usage mistakes are found before connecting.
+    if (command === 'list-in-progress') positiveIntegerFlag(flags, 'limit', 100);
+    else recordKeyOf(flags);
+    const timeoutSeconds = positiveIntegerFlag(flags, 'timeout-seconds', 30);
     const json = flags.has('json');
     const print: Print = (value) => out(json ? JSON.stringify(value) : Object.entries(value).map(([k, v]) => `${k}: ${String(v)}`).join('\n'));
-    target = await connectTarget(url);
-    if (command === 'inspect') await inspect(target, flags, print);
-    else if (command === 'invalidate') await invalidate(target, flags, print);
-    else await listInProgress(target, flags, json, out);
+    await withDeadline(
+      (async () => {
+        target = await connectTarget(url);
+        if (command === 'inspect') await inspect(target, flags, print);
+        else if (command === 'invalidate') await invalidate(target, flags, print);
+        else await listInProgress(target, flags, json, out);
+      })(),
+      timeoutSeconds,
+    );
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
@@ -158,6 +185,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 }
 
 if (require.main === module) {
+  // Until main settles, an exit (the event loop emptied) is a failure.
+  process.exitCode = 1;
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -144,7 +144,9 @@ export function logDecision(
   if (keyHash !== undefined) line.keyHash = keyHash;
   if (error !== undefined) line.error = errorSummary(error);
   try {
-    logger[LEVEL[decision]](line);
+    // A logger method written `async` type-checks as `(line) => void`; its rejection is handled too.
+    const returned: unknown = logger[LEVEL[decision]](line);
+    if (isThenable(returned)) returned.then(undefined, (err: unknown) => reportObserverFailure('logger', err));
   } catch (err) {
     // Timeline: a result was stored → the log sink fails. Throwing now would report a stored
     // success as a failure (and, from the renewal timer, crash the process).

@@ -54,10 +54,44 @@ describe('lambda-idempotency CLI on a Redis Cluster', () => {
     expect(keys).toEqual(KEYS.filter((_, i) => i % 2 === 1).map(recordKey).sort());
   });
 
+  it('works through the documented least-privilege ACL, which for a Cluster adds CLUSTER SLOTS and CLUSTER INFO', async () => {
+    for (const node of client.nodes('master')) {
+      await node.call('ACL', 'SETUSER', 'ops', 'on', '>ops-Passw0rd', '~idempotency:*', '+set', '+get', '+del', '+pttl', '+eval', '+evalsha', '+info', '+scan', '+getrange', '+cluster|slots', '+cluster|info');
+    }
+    const node = cluster.nodes[1] as { host: string; port: number };
+    const lines: string[] = [];
+    const env = { REDIS_URL: `redis://ops:ops-Passw0rd@${node.host}:${node.port}` };
+    expect(await main(['list-in-progress', '--namespace', 'Orders.run', '--json'], env, (l) => lines.push(l))).toBe(0);
+    expect(JSON.parse(lines.join('\n'))).toHaveLength(KEYS.length / 2);
+    for (const id of KEYS.slice(0, 4)) {
+      lines.length = 0;
+      expect(await main(['inspect', '--namespace', 'Orders.run', '--key', id, '--json'], env, (l) => lines.push(l))).toBe(0);
+      expect(JSON.parse(lines.join('\n'))).toMatchObject({ key: recordKey(id), status: expect.stringMatching(/COMPLETED|IN_PROGRESS/) });
+    }
+  });
+
   it('invalidates a record on any shard', async () => {
     for (const id of KEYS.slice(0, 6)) {
       await expect(cli('invalidate', '--namespace', 'Orders.run', '--key', id, '--json')).resolves.toEqual({ code: 0, text: JSON.stringify({ key: recordKey(id), deleted: true }) });
       await expect(store.get(recordKey(id))).resolves.toBeUndefined();
     }
+  });
+});
+
+describe('lambda-idempotency CLI on a Redis Cluster with a master down', () => {
+  it('exits 1 with a message, within its timeout, for a record on the dead shard: never a silent exit 0', async () => {
+    const index = 2; // not the node the URL names
+    const port = (cluster.nodes[index] as { port: number }).port;
+    const dead = client.nodes('master').find((n) => n.options.port === port);
+    const [key] = (await dead?.keys('idempotency:Orders.run:*')) ?? [];
+    expect(key).toBeDefined();
+    await cluster.kill(index);
+    const started = Date.now();
+    for (const command of ['inspect', 'invalidate']) {
+      const { code, text } = await cli(command, '--record-key', key as string, '--timeout-seconds', '3');
+      expect(code).toBe(1);
+      expect(text).toMatch(/^error: /);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

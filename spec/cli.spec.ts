@@ -126,7 +126,7 @@ describe('lambda-idempotency CLI under the documented least-privilege ACL', () =
   let server: RedisServer;
   let store: RedisStore;
   beforeAll(async () => {
-    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'ops', 'on', `>${PASSWORD}`, ...CLI_ACL] });
+    server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'ops', 'on', `>${PASSWORD}`, ...CLI_ACL, '--user', 'admin', 'on', `>${PASSWORD}`, '~*', '+@all'] });
     store = new RedisStore(`redis://ops:${PASSWORD}@127.0.0.1:${server.port}`);
     await store.claim(`idempotency:Payments.charge:${hashValue('held')}`, { token: 't1', leaseMs: 60_000, ttlMs: 60_000 });
     await store.claim(`idempotency:Payments.charge:${hashValue('done')}`, { token: 't2', leaseMs: 60_000, ttlMs: 60_000 });
@@ -142,6 +142,32 @@ describe('lambda-idempotency CLI under the documented least-privilege ACL', () =
     const code = await main(args, { REDIS_URL: `redis://ops:${PASSWORD}@127.0.0.1:${server.port}` }, (l) => lines.push(l));
     return { code, text: lines.join('\n') };
   }
+
+  it('refuses a URL naming a database when the ACL has no SELECT, instead of acting on database 0', async () => {
+    const admin = new Redis(server.port, '127.0.0.1', { username: 'admin', password: PASSWORD });
+    try {
+      const { code, text } = await cli('invalidate', '--namespace', 'Payments.charge', '--key', 'done', '--redis-url', `redis://ops:${PASSWORD}@127.0.0.1:${server.port}/3`);
+      expect(code).toBe(1);
+      expect(text).toContain('add +select');
+      expect(text).not.toContain(PASSWORD);
+      await expect(admin.get(`idempotency:Payments.charge:${hashValue('done')}`)).resolves.not.toBeNull();
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('lists past a key under the prefix that is not a record (another Redis type)', async () => {
+    const admin = new Redis(server.port, '127.0.0.1', { username: 'admin', password: PASSWORD });
+    try {
+      await admin.hset('idempotency:Payments.charge:not-a-record', 'a', 'b');
+      await admin.set('idempotency:Payments.charge:also-not', 'x'); // a string, but not P| / C|
+      const listed = await cli('list-in-progress', '--json');
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.text)).toEqual([expect.objectContaining({ key: `idempotency:Payments.charge:${hashValue('held')}` })]);
+    } finally {
+      admin.disconnect();
+    }
+  });
 
   it('inspects, lists and invalidates with only those commands', async () => {
     await expect(cli('inspect', '--namespace', 'Payments.charge', '--key', 'done', '--json')).resolves.toMatchObject({ code: 0, text: expect.stringContaining('"status":"COMPLETED"') });

@@ -285,6 +285,18 @@ describe('a failing logger or onDecision hook never crashes the process (in a ch
     expect(warnings).toEqual(['LAMBDA_IDEMPOTENCY_OBSERVER_FAILED']);
   });
 
+  it('a logger whose methods are async and reject: the process lives and every call ends as it would', async () => {
+    const { results, warnings } = await inChildProcess(`
+      const fail = async () => { throw new Error('log sink closed'); };
+      const logger = { info: fail, warn: fail, error: fail };
+      const fn = makeIdempotent(async function logged(e) { if (e.fail) throw new Error('declined'); return 'paid ' + e.id; }, { key: 'id', store: new MemoryStore(), logger });
+      results.miss = await outcome(fn({ id: 'a' }));
+      results.hit = await outcome(fn({ id: 'a' }));
+      results.released = await outcome(fn({ id: 'b', fail: true }));`);
+    expect(results).toEqual({ miss: { value: 'paid a' }, hit: { value: 'paid a' }, released: { error: 'Error' } });
+    expect(warnings).toEqual(['LAMBDA_IDEMPOTENCY_OBSERVER_FAILED']);
+  });
+
   it('a logger that throws inside the lease renewal timer and after completion: the process lives and the call returns its result', async () => {
     const { results, warnings } = await inChildProcess(`
       const seen = [];

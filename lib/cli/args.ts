@@ -12,7 +12,12 @@ export class UsageError extends Error {
 /** A flag that takes a value (`--prefix billing` or `--prefix=billing`), or a switch (`--json`). */
 type FlagKind = 'value' | 'switch';
 
-const COMMON: Record<string, FlagKind> = { 'redis-url': 'value', prefix: 'value', json: 'switch', help: 'switch' };
+const COMMON: Record<string, FlagKind> = { 'redis-url': 'value', prefix: 'value', 'timeout-seconds': 'value', json: 'switch', help: 'switch' };
+
+/** Is `name` one of the object's own keys (not `constructor`, `toString` or another inherited one)? */
+function has<T extends object>(table: T, name: string): name is Extract<keyof T, string> {
+  return Object.prototype.hasOwnProperty.call(table, name);
+}
 const RECORD: Record<string, FlagKind> = { 'record-key': 'value', namespace: 'value', key: 'value', 'key-json': 'value' };
 
 /** The flags each command accepts. */
@@ -21,6 +26,18 @@ export const COMMANDS: Record<string, Record<string, FlagKind>> = {
   invalidate: { ...COMMON, ...RECORD },
   'list-in-progress': { ...COMMON, namespace: 'value', limit: 'value' },
 };
+
+/**
+ * Is `command` one of the CLI's commands?
+ *
+ * @example
+ * ```ts
+ * isCommand('inspect'); // true; isCommand('constructor'); // false
+ * ```
+ */
+export function isCommand(command: string): boolean {
+  return has(COMMANDS, command);
+}
 
 /** A parsed command line. */
 export interface ParsedArgs {
@@ -74,10 +91,10 @@ function splitFlag(arg: string): { name: string; inline: string | undefined } {
 /** The kind of `--name` for `command`; refuses flags the command does not take, with a suggestion. */
 function kindOf(command: string | undefined, name: string): FlagKind {
   if (name === 'help') return 'switch';
-  const known = command === undefined ? undefined : COMMANDS[command];
-  if (known === undefined) throw new UsageError(command === undefined ? `Give a command before --${name}.` : `Unknown command ${JSON.stringify(command)}.`);
-  const kind = known[name];
-  if (kind !== undefined) return kind;
+  if (command === undefined) throw new UsageError(`Give a command before --${name}.`);
+  if (!isCommand(command)) throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
+  const known = COMMANDS[command];
+  if (has(known, name)) return known[name] as FlagKind;
   const near = closest(name, Object.keys(known));
   throw new UsageError(`Unknown option --${name} for ${command}${near === undefined ? '' : `; did you mean --${near}?`}`);
 }

@@ -37,10 +37,19 @@ function cliOptions(): RedisOptions {
  */
 export async function connectTarget(url: string): Promise<RedisTarget> {
   const client = new Redis(url, cliOptions());
-  client.on('error', () => undefined);
+  // ioredis reports a refused SELECT (the URL's database) only as an 'error' event and goes on in
+  // database 0: the CLI would then read and delete another environment's records.
+  let selectRefused: Error | undefined;
+  client.on('error', (err: Error) => {
+    if (/NOPERM.*\bselect\b/i.test(err.message)) selectRefused = err;
+  });
   let info: string;
   try {
+    // Sent after the connection handshake (AUTH, SELECT), so a refused SELECT is known by now.
     info = await client.info('cluster');
+    if (selectRefused !== undefined) {
+      throw new Error("The Redis user may not run SELECT, so the database the URL names cannot be chosen; add +select to the user's ACL, or use database 0.");
+    }
   } catch (err) {
     client.disconnect();
     throw err;
@@ -97,9 +106,15 @@ function perKey(client: Redis | Cluster): Pick<RedisTarget, 'get' | 'pttl' | 'he
     pttl: (key) => client.pttl(key),
     // One GETRANGE per key (routed by slot on a Cluster), sent together: a record's status is its
     // first bytes, so a 6 MB result is never downloaded to learn it is COMPLETED.
-    heads: (keys, bytes) => Promise.all(keys.map((key) => client.getrange(key, 0, bytes - 1).then((head) => (head === '' ? null : head)))),
+    heads: (keys, bytes) => Promise.all(keys.map((key) => client.getrange(key, 0, bytes - 1).then((head) => (head === '' ? null : head), notAString))),
     del: async (key) => (await client.del(key)) > 0,
   };
+}
+
+/** A key under the prefix that is not a string (WRONGTYPE) is not a record: it has no status. */
+function notAString(err: unknown): null {
+  if (err instanceof Error && err.message.startsWith('WRONGTYPE')) return null;
+  throw err;
 }
 
 async function* scanNode(node: Redis, pattern: string): AsyncIterable<readonly string[]> {

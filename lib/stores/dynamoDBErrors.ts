@@ -10,13 +10,20 @@ import { IdempotencyConfigError, IdempotencyError, IdempotencyResultError, Idemp
  */
 
 // Errors that retrying cannot fix: the table, its key schema, or the function's permissions.
-const CONFIGURATION_ERRORS: Record<string, string> = {
-  ResourceNotFoundException: 'check `tableName` (and the region): the table does not exist',
+// A null prototype: an SDK error named `constructor` or `toString` is not a configuration error.
+const CONFIGURATION_ERRORS: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  ResourceNotFoundException: 'check `tableName` and the region: the table does not exist there (or is still being created)',
   ValidationException: 'check `keyAttr` / `sortKeyAttr` against the table\'s key schema (dynamoDBTableDefinition shows the expected one)',
   AccessDeniedException: "grant the function dynamodb:GetItem, PutItem, UpdateItem and DeleteItem on the table (SAM's DynamoDBCrudPolicy)",
   UnrecognizedClientException: "check the function's AWS credentials",
   InvalidSignatureException: "check the function's AWS credentials",
-};
+  MissingAuthenticationTokenException: "check the function's AWS credentials",
+  ExpiredTokenException: "check the function's AWS credentials (the session token has expired)",
+  CredentialsProviderError: 'give the client credentials (in Lambda, the execution role provides them)',
+});
+
+// The SDK's own configuration errors are plain `Error`s, told apart by their message.
+const CLIENT_MISCONFIGURED = /^Region is missing|Could not load credentials/;
 
 // DynamoDB refuses an item over 400 KB with a ValidationException; that is the result's size, not
 // the table's configuration.
@@ -45,7 +52,7 @@ export function toStoreError(err: unknown, operation: string, key: string): Idem
   if (name === 'ValidationException' && err instanceof Error && ITEM_TOO_LARGE.test(err.message)) {
     return new IdempotencyResultError(`DynamoDB refused the record for ${key} (${sdk}); return less data, or lower maxResultBytes so the size is checked before the write.`, { cause: err });
   }
-  const fix = CONFIGURATION_ERRORS[name];
+  const fix = CONFIGURATION_ERRORS[name] ?? (err instanceof Error && CLIENT_MISCONFIGURED.test(err.message) ? 'configure the DynamoDB client (region, credentials)' : undefined);
   if (fix !== undefined) {
     return new IdempotencyConfigError(`DynamoDBStore ${operation} for ${key} failed with ${sdk}; ${fix}. No call runs unprotected on this error, even with onStoreError 'continue'.`, { cause: err });
   }

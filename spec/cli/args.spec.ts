@@ -19,6 +19,9 @@ describe('CLI argument parsing', () => {
     [['inspect', 'stray'], /Unexpected argument "stray"/],
     [['--json'], /Give a command before --json/],
     [['frobnicate', '--json'], /Unknown command "frobnicate"/],
+    [['invalidate', '--toString', 'x'], /Unknown option --toString for invalidate/],
+    [['invalidate', '--__proto__', 'x'], /Unknown option --__proto__ for invalidate/],
+    [['constructor', '--json'], /Unknown command "constructor"/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);

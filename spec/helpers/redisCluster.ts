@@ -9,6 +9,8 @@ import { startRedisServer, type RedisServer } from './redisServer';
 /** A local Redis Cluster of three masters, no replicas. */
 export interface RedisClusterHandle {
   readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  /** SIGKILLs one master: its slots go unserved (the cluster has no replicas). */
+  kill(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,9 @@ export async function startRedisCluster(): Promise<RedisClusterHandle> {
   }
   return {
     nodes,
+    async kill(index) {
+      await servers[index]?.kill();
+    },
     async stop() {
       for (const s of servers) await s.stop();
       rmSync(dir, { recursive: true, force: true });

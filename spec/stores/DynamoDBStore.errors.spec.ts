@@ -64,6 +64,33 @@ describe('DynamoDBStore misconfiguration', () => {
     expect(runs.count).toBe(0);
   });
 
+  it.each([
+    ['no credentials', () => new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'eu-west-1', maxAttempts: 1, credentials: async () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) })],
+    ['no region', () => new DynamoDBClient({ endpoint: dynalite.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })],
+  ])('a client with %s is an IdempotencyConfigError that never fails open', async (_, makeClient) => {
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const { charge, runs } = failOpenCharge(new DynamoDBStore({ tableName: 'idempotency', client: makeClient() }));
+      for (let i = 0; i < 2; i++) await expect(charge({ orderId: 'order-1' })).rejects.toBeInstanceOf(IdempotencyConfigError);
+      expect(runs.count).toBe(0);
+    } finally {
+      if (region !== undefined) process.env.AWS_REGION = region;
+    }
+  });
+
+  it.each(['MissingAuthenticationTokenException', 'ExpiredTokenException'])('maps %s to IdempotencyConfigError', async (name) => {
+    const client = { send: async () => Promise.reject(Object.assign(new Error('The security token is invalid'), { name })) } as unknown as DynamoDBClient;
+    const { charge, runs } = failOpenCharge(new DynamoDBStore({ tableName: 'idempotency', client }));
+    await expect(charge({ orderId: 'order-1' })).rejects.toBeInstanceOf(IdempotencyConfigError);
+    expect(runs.count).toBe(0);
+  });
+
+  it('treats an error named after an Object.prototype member as an outage, not a configuration error', async () => {
+    const client = { send: async () => Promise.reject(Object.assign(new Error('odd'), { name: 'constructor' })) } as unknown as DynamoDBClient;
+    await expect(new DynamoDBStore({ tableName: 'idempotency', client }).get('k')).rejects.toBeInstanceOf(IdempotencyStoreError);
+  });
+
   it('still fails open on an outage (a throttle or a network error), with the SDK error named in the log line', async () => {
     const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
     const client = { send: jest.fn(async () => Promise.reject(throttled)) } as unknown as DynamoDBClient;
