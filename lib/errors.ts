@@ -220,3 +220,33 @@ export class ReplayedError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Why an idempotency key was refused (see {@link IdempotencyKeyRejectedError}).
+ *
+ * @example
+ * ```ts
+ * const reason: KeyRejection = 'too_long';
+ * ```
+ */
+export type KeyRejection = 'empty' | 'too_long' | 'conflicting';
+
+/**
+ * A key was sent but cannot be used: empty (or whitespace only), longer than the limit, or sent
+ * several times with different values. Thrown before anything is claimed or stored; HTTP: 400. The
+ * message gives the reason and the length, never the key itself.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyKeyRejectedError && err.reason === 'too_long') return badRequest(); }
+ * ```
+ */
+export class IdempotencyKeyRejectedError extends IdempotencyKeyError {
+  /** Why the key was refused. */
+  readonly reason: KeyRejection;
+
+  constructor(reason: KeyRejection, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

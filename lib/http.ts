@@ -1,149 +1,138 @@
-import {
-  IdempotencyCompletionError,
-  IdempotencyError,
-  IdempotencyInProgressError,
-  IdempotencyKeyError,
-  IdempotencyPayloadMismatchError,
-  IdempotencyStoreError,
-} from './errors';
+import { IdempotencyConfigError } from './errors';
 import { Idempotent, type IdempotentMethodDecorator } from './Idempotent';
-import type { IdempotencyOptions } from './options';
+import { compileSelector, MISSING, select, type CompiledSelector } from './key';
+import type { IdempotencyOptions, ReplayHook } from './options';
+import { callerScope } from './httpCaller';
+import { readIdempotencyKey } from './httpKey';
+import { isStorableResponse, markReplayed, withoutCookies } from './httpResponse';
+import { withProblemResponses } from './httpProblem';
 
 /**
  * HTTP semantics of the IETF draft "The Idempotency-Key HTTP Header Field" for API Gateway
- * (REST v1 and HTTP API v2) handlers: missing key 400, key reused with another payload 422,
- * request still in progress 409 with `Retry-After`, replays marked `Idempotent-Replayed: true`,
- * errors as `application/problem+json` (RFC 9457).
+ * (REST v1, HTTP API v2) and ALB handlers: the key is the `Idempotency-Key` header scoped to the
+ * caller; missing key 400, invalid key 400, key reused with another payload 422, request still in
+ * progress 409 with `Retry-After`; 5xx and 429 not stored; replays marked
+ * `Idempotent-Replayed: true` and without cookies; errors as `application/problem+json` (RFC 9457).
  */
 
+export { callerScope } from './httpCaller';
+export { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './httpKey';
+export { isHttpResponse, isStorableResponse, markReplayed, REPLAYED_HEADER, withoutCookies, type HttpResponse } from './httpResponse';
+export { problemResponse, withProblemResponses } from './httpProblem';
+export { IdempotencyKeyRejectedError, type KeyRejection } from './errors';
+
 /**
- * The API Gateway proxy result shape (v1 and v2), without depending on `@types/aws-lambda`.
+ * A function of the event returning its caller (`undefined` or `''`: none). Its parameter is
+ * checked bivariantly, so a function typed for your event is accepted. It must not throw.
  *
  * @example
  * ```ts
- * const response: HttpResponse = { statusCode: 201, body: JSON.stringify({ id: 'p_1' }) };
+ * const byTenant: ScopeFunction = (event: { headers: Record<string, string> }) => event.headers['x-tenant-id'];
  * ```
  */
-export interface HttpResponse {
-  statusCode: number;
-  headers?: Record<string, string | number | boolean>;
-  body?: string;
-  isBase64Encoded?: boolean;
-  cookies?: string[];
+export type ScopeFunction = { bivarianceHack(event: unknown): string | undefined }['bivarianceHack'];
+
+/**
+ * Whose keys these are: `'caller'` ({@link callerScope}: the authorizer's principal, JWT `sub`,
+ * Cognito identity, IAM caller, API key id), `'none'` (the key alone, shared by every caller), or a
+ * {@link ScopeFunction}.
+ *
+ * @example
+ * ```ts
+ * const scope: HttpScope = (event: { requestContext: { accountId: string } }) => event.requestContext.accountId;
+ * ```
+ */
+export type HttpScope = 'caller' | 'none' | ScopeFunction;
+
+/**
+ * The idempotency options plus the HTTP ones.
+ *
+ * @example
+ * ```ts
+ * const options: HttpIdempotencyOptions = { ttlSeconds: 86_400, scope: 'caller', replayCookies: false };
+ * ```
+ */
+export interface HttpIdempotencyOptions extends IdempotencyOptions {
+  /**
+   * Whose keys these are: a key is only ever replayed to the caller that sent it. With no caller in
+   * the event (a public endpoint, ALB), the key alone: anyone holding it gets the response, so
+   * clients must send unguessable keys (UUIDs).
+   * @default 'caller'
+   */
+  readonly scope?: HttpScope;
+  /**
+   * Replay the cookies the first response set (v2 `cookies`, `Set-Cookie` headers).
+   * @default false: a replay never carries them
+   */
+  readonly replayCookies?: boolean;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value;
+}
+
+function scopeFunction(scope: unknown): ((event: unknown) => unknown) | undefined {
+  if (scope === undefined || scope === 'caller') return callerScope;
+  if (scope === 'none') return undefined;
+  if (typeof scope === 'function') return scope as (event: unknown) => unknown;
+  throw new IdempotencyConfigError(`Expected \`scope\` to be 'caller', 'none' or a function (event) => caller, got ${show(scope)}`);
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
 }
 
 /**
- * The header this module reads the key from, per the IETF draft (matched case-insensitively).
- *
- * @example
- * ```ts
- * fetch(url, { method: 'POST', headers: { [IDEMPOTENCY_KEY_HEADER]: crypto.randomUUID() } });
- * ```
+ * The key function: the request's key (the header, or the `key` option's selection) with its
+ * caller. A key without a caller hashes as before this scope existed; with one, as
+ * `{ caller, key }`, which no bare key can equal. The caller is only ever hashed, never logged.
  */
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
-/**
- * The header a replayed response carries (value `true`).
- *
- * @example
- * ```ts
- * const replayed = response.headers?.[REPLAYED_HEADER] === 'true';
- * ```
- */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
-
-function isHttpResponse(value: unknown): value is HttpResponse {
-  return value !== null && typeof value === 'object' && typeof (value as HttpResponse).statusCode === 'number';
-}
-
-/**
- * An `onReplay` hook: marks a replayed API Gateway response with `Idempotent-Replayed: true`.
- * Anything that is not a proxy result is returned unchanged.
- *
- * @example
- * ```ts
- * @Idempotent({ key: 'headers.idempotency-key', onReplay: markReplayed })
- * ```
- */
-export function markReplayed<T>(result: T): T {
-  if (!isHttpResponse(result)) return result;
-  return { ...result, headers: { ...result.headers, [REPLAYED_HEADER]: 'true' } };
-}
-
-function problem(statusCode: number, type: string, title: string, detail: string, headers: Record<string, string> = {}): HttpResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/problem+json', ...headers },
-    body: JSON.stringify({ type: `urn:lambda-idempotency:problem:${type}`, title, status: statusCode, detail }),
+function scopedKey(scope: ((event: unknown) => unknown) | undefined, custom: CompiledSelector | undefined): (event: unknown) => unknown {
+  return (event) => {
+    const key = custom === undefined ? readIdempotencyKey(event) : select(event, custom, new Map());
+    if (key === undefined || key === MISSING) return undefined;
+    const caller = scope?.(event);
+    return isAbsent(caller) ? key : { caller, key };
   };
 }
 
-/**
- * Maps an idempotency error to its `application/problem+json` response; `undefined` for any other
- * error (your handler's own errors are not this module's business).
- *
- * @example
- * ```ts
- * catch (err) { return problemResponse(err) ?? { statusCode: 500 }; }
- * ```
- */
-export function problemResponse(error: unknown): HttpResponse | undefined {
-  if (!(error instanceof IdempotencyError)) return undefined;
-  if (error instanceof IdempotencyKeyError) {
-    return problem(400, 'key-missing', 'Idempotency-Key is missing', 'This operation is idempotent and requires a valid Idempotency-Key header.');
-  }
-  if (error instanceof IdempotencyPayloadMismatchError) {
-    return problem(422, 'key-reused', 'Idempotency-Key is already used', 'This Idempotency-Key was used with a different request payload; use a new key for a new request.');
-  }
-  if (error instanceof IdempotencyInProgressError) {
-    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-    return problem(409, 'in-progress', 'A request with this Idempotency-Key is in progress', 'The original request has not finished yet; retry later.', { 'Retry-After': String(seconds) });
-  }
-  if (error instanceof IdempotencyCompletionError) return undefined; // the side effect happened: a 5xx from Lambda, not a retryable 503
-  if (error instanceof IdempotencyStoreError) {
-    return problem(503, 'store-unavailable', 'Idempotency store unavailable', 'The request was not processed; retry later with the same Idempotency-Key.', { 'Retry-After': '1' });
-  }
-  return undefined;
+function replayHook(replayCookies: boolean, onReplay: ReplayHook | undefined): ReplayHook {
+  const mark = onReplay ?? markReplayed;
+  // The stored response keeps its cookies (the engine stores what the method returned): they are
+  // removed from each replay instead, which also covers records stored by earlier versions.
+  return replayCookies ? mark : (result: unknown) => mark(withoutCookies(result));
 }
 
 /**
- * Wraps a handler so idempotency errors become problem responses (400, 409, 422, 503); other
- * errors pass through.
- *
- * @example
- * ```ts
- * export const create = withProblemResponses(payments.create.bind(payments));
- * ```
- */
-export function withProblemResponses<TArgs extends unknown[], TResult>(
-  handler: (...args: TArgs) => Promise<TResult>,
-): (...args: TArgs) => Promise<TResult | HttpResponse> {
-  return async function (this: unknown, ...args: TArgs) {
-    try {
-      return await handler.apply(this, args);
-    } catch (err) {
-      const response = problemResponse(err);
-      if (response === undefined) throw err;
-      return response;
-    }
-  };
-}
-
-/**
- * The options of an HTTP endpoint per the draft: key from the `Idempotency-Key` header (required),
- * the body validated, replays marked. Anything you pass overrides these.
+ * The options of an HTTP endpoint per the draft: key from the `Idempotency-Key` header (required,
+ * 1 to 255 characters), scoped to the caller; the body validated; 5xx and 429 responses not
+ * stored; replays marked and without cookies. A `key` you pass replaces the header (still scoped);
+ * a `cacheResult` replaces the status rule; an `onReplay` runs after the cookies are removed.
  *
  * @example
  * ```ts
  * @Idempotent(httpIdempotencyOptions({ ttlSeconds: 86_400 }))
  * ```
  */
-export function httpIdempotencyOptions(options: IdempotencyOptions = {}): IdempotencyOptions {
-  return { key: `headers.${IDEMPOTENCY_KEY_HEADER}`, validate: 'body', requireKey: true, onReplay: markReplayed, ...options };
+export function httpIdempotencyOptions(options: HttpIdempotencyOptions = {}): IdempotencyOptions {
+  const { scope, replayCookies, key, onReplay, ...rest } = options;
+  if (replayCookies !== undefined && typeof replayCookies !== 'boolean') {
+    throw new IdempotencyConfigError(`Expected \`replayCookies\` to be a boolean, got ${show(replayCookies)}`);
+  }
+  if (onReplay !== undefined && typeof onReplay !== 'function') throw new IdempotencyConfigError(`Expected \`onReplay\` to be a function, got ${show(onReplay)}`);
+  const custom = key === undefined ? undefined : compileSelector(key, 'key');
+  return {
+    validate: 'body',
+    requireKey: true,
+    cacheResult: isStorableResponse,
+    ...rest,
+    key: scopedKey(scopeFunction(scope), custom),
+    onReplay: replayHook(replayCookies === true, onReplay),
+  };
 }
 
 /**
- * `@Idempotent` for API Gateway endpoints: {@link httpIdempotencyOptions} plus
+ * `@Idempotent` for API Gateway and ALB endpoints: {@link httpIdempotencyOptions} plus
  * {@link withProblemResponses}, in either decorator dialect.
  *
  * @example
@@ -154,14 +143,15 @@ export function httpIdempotencyOptions(options: IdempotencyOptions = {}): Idempo
  * }
  * ```
  */
-export function IdempotentHttp(options: IdempotencyOptions = {}): IdempotentMethodDecorator {
+export function IdempotentHttp(options: HttpIdempotencyOptions = {}): IdempotentMethodDecorator {
   const idempotent = Idempotent(httpIdempotencyOptions(options));
+  const eventArgIndex = options.eventArgIndex ?? 0;
   return function (target: object, key: string | symbol | ClassMethodDecoratorContext, descriptor?: PropertyDescriptor) {
     if (typeof key === 'object') {
-      return withProblemResponses((idempotent as (v: unknown, c: ClassMethodDecoratorContext) => (...a: unknown[]) => Promise<unknown>)(target, key));
+      return withProblemResponses((idempotent as (v: unknown, c: ClassMethodDecoratorContext) => (...a: unknown[]) => Promise<unknown>)(target, key), eventArgIndex);
     }
     const result = (idempotent as (t: object, k: string | symbol, d: PropertyDescriptor) => PropertyDescriptor)(target, key, descriptor as PropertyDescriptor);
-    result.value = withProblemResponses(result.value);
+    result.value = withProblemResponses(result.value, eventArgIndex);
     return result;
   } as IdempotentMethodDecorator;
 }

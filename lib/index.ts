@@ -28,6 +28,8 @@ export {
   IdempotencyErrorCode,
   IdempotencyConfigError,
   IdempotencyKeyError,
+  IdempotencyKeyRejectedError,
+  type KeyRejection,
   IdempotencyInProgressError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
