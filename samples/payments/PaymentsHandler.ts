@@ -26,9 +26,11 @@ function parse(event: APIGatewayProxyEventV2): CreatePaymentBody | undefined {
 
 /**
  * Payments API (API Gateway HTTP API v2). Each endpoint follows the Idempotency-Key draft:
- * the key comes from the `Idempotency-Key` header (400 without it), the body is validated (422 when
- * a key is reused with another body), a duplicate still running gets 409 with Retry-After, and a
- * replay carries `Idempotent-Replayed: true`.
+ * the key comes from the `Idempotency-Key` header (400 without it, or when empty or over 255
+ * characters), scoped to the caller the authorizer names (JWT `sub`...), so one user's key never
+ * replays another's payment; the body is validated (422 when a key is reused with another body), a
+ * duplicate still running gets 409 with Retry-After, a replay carries `Idempotent-Replayed: true`,
+ * and a 5xx or 429 is not stored, so the client's retry runs again.
  */
 export class PaymentsHandler {
   constructor(private readonly payments: PaymentsService) {}

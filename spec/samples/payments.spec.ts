@@ -4,6 +4,7 @@ import { PaymentsHandler } from '../../samples/payments/PaymentsHandler';
 import { PaymentsService } from '../../samples/payments/PaymentsService';
 import { describeEachBackend } from '../helpers/stores';
 import { httpEvent, lambdaContext } from '../helpers/lambda';
+import { v2JwtEvent } from '../helpers/httpEvents';
 import { CaptureLogger } from '../helpers/logger';
 import { randomUUID } from 'node:crypto';
 
@@ -53,6 +54,17 @@ describeEachBackend('payments sample', (backend) => {
     const bad = await api.create(httpEvent({ orderId: 'o-2' }, { 'Idempotency-Key': key }), lambdaContext());
     expect(bad.statusCode).toBe(400);
     expect((await api.create(httpEvent({ orderId: 'o-2' }, { 'Idempotency-Key': key }), lambdaContext())).headers).toMatchObject({ 'Idempotent-Replayed': 'true' });
+  });
+
+  it("charges each caller separately for the same key, and replays each caller's own payment", async () => {
+    const key = 'order-42';
+    const alice = await api.create(v2JwtEvent(`alice-${randomUUID()}`, order, { 'Idempotency-Key': key }), lambdaContext());
+    const mallorySub = `mallory-${randomUUID()}`;
+    const mallory = await api.create(v2JwtEvent(mallorySub, order, { 'Idempotency-Key': key }), lambdaContext());
+    expect(mallory.body).not.toBe(alice.body);
+    expect(mallory.headers).not.toHaveProperty('Idempotent-Replayed');
+    expect(await api.create(v2JwtEvent(mallorySub, order, { 'Idempotency-Key': key }), lambdaContext())).toMatchObject({ body: mallory.body, headers: { 'Idempotent-Replayed': 'true' } });
+    expect(service.charges).toHaveLength(2);
   });
 
   it('refunds once per key', async () => {
