@@ -84,16 +84,23 @@ function isAbsent(value: unknown): boolean {
 
 /**
  * The key function: the request's key (the header, or the `key` option's selection) with its
- * caller. A key without a caller hashes as before this scope existed; with one, as
- * `{ caller, key }`, which no bare key can equal. The caller is only ever hashed, never logged.
+ * caller, hashed as `{ caller, key }`. A key without a caller hashes bare, as before this scope
+ * existed, unless it is itself an object: a body field `{ caller: 'sub:alice', key: 'order-42' }`
+ * sent anonymously would otherwise hash as alice's record. So distinct (caller, key) pairs never
+ * hash alike. The caller is only ever hashed, never logged.
  */
 function scopedKey(scope: ((event: unknown) => unknown) | undefined, custom: CompiledSelector | undefined): (event: unknown) => unknown {
   return (event) => {
     const key = custom === undefined ? readIdempotencyKey(event) : select(event, custom, new Map());
     if (key === undefined || key === MISSING) return undefined;
     const caller = scope?.(event);
-    return isAbsent(caller) ? key : { caller, key };
+    if (isAbsent(caller) && !isObject(key)) return key;
+    return { caller: isAbsent(caller) ? null : caller, key };
   };
+}
+
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function replayHook(replayCookies: boolean, onReplay: ReplayHook | undefined): ReplayHook {

@@ -124,6 +124,16 @@ describeEachBackend('IdempotentHttp', (backend) => {
       expect(api.runs).toBe(2);
     });
 
+    it("never hashes an anonymous object key like a caller's scoped key", async () => {
+      const api = paymentsApi({ key: 'body.ref', validate: undefined });
+      const ref = randomUUID();
+      await api.create(v2JwtEvent('alice', { ref }), lambdaContext());
+      const forged = await api.create(v2PublicEvent({ ref: { caller: 'sub:alice', key: ref } }), lambdaContext());
+      expect(forged).toMatchObject({ statusCode: 201, body: '{"paymentId":"pay_2"}' });
+      expect(forged.headers).not.toHaveProperty('Idempotent-Replayed');
+      expect(api.runs).toBe(2);
+    });
+
     it('stores a caller\'s record under the hash of { caller, key } (the CLI\'s --key-json), a public one under the key alone', async () => {
       const api = paymentsApi();
       const key = randomUUID();
