@@ -33,8 +33,12 @@ describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocation
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('executes no key twice, fails every other call with a typed error, and recovers in process', async () => {
-    const store = new RedisStore(server.url, { commandTimeoutMs: 500, connectTimeoutMs: 500 });
+  /**
+   * 2,000 calls on 500 keys (each sent 4 times, in random order) at concurrency 32; redis-server is
+   * SIGKILLed after 600 calls and restarted `restartAfterMs` later. Counts executions per key and
+   * keeps every failed call.
+   */
+  async function crashUnderLoad(store: RedisStore, restartAfterMs: number) {
     const executions = new Map<string, number>();
     const failures: Array<{ orderId: string; error: unknown }> = [];
     let succeeded = 0;
@@ -42,48 +46,69 @@ describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocation
       executions.set(event.orderId, (executions.get(event.orderId) ?? 0) + 1);
       await sleep(2);
       return event.orderId;
-    }, { key: 'orderId', store, logger: new CaptureLogger(), leaseSeconds: 2 });
-    const doubles = (): string[] => [...executions].filter(([, n]) => n > 1).map(([k]) => k);
-
-    try {
-      // 500 keys, each sent 4 times, in random order; the crash comes after 600 calls.
-      const calls = Array.from({ length: 2_000 }, (_, i) => `order-${i % 500}`).sort(() => Math.random() - 0.5);
-      let next = 0;
-      let crashed = false;
-      await Promise.all(
-        Array.from({ length: 32 }, async () => {
-          while (next < calls.length) {
-            const orderId = calls[next++] as string;
-            if (!crashed && next >= 600) {
-              crashed = true;
-              await server.kill();
-              setTimeout(() => void server.start(), 300);
-            }
-            try {
-              expect(await charge({ orderId })).toBe(orderId);
-              succeeded++;
-            } catch (error) {
-              failures.push({ orderId, error });
-            }
+    }, { key: 'orderId', store, logger: new CaptureLogger(), leaseSeconds: 2, name: `charge-${restartAfterMs}` });
+    const calls = Array.from({ length: 2_000 }, (_, i) => `order-${i % 500}`).sort(() => Math.random() - 0.5);
+    let next = 0;
+    let crashed = false;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < calls.length) {
+          const orderId = calls[next++] as string;
+          if (!crashed && next >= 600) {
+            crashed = true;
+            await server.kill();
+            setTimeout(() => void server.start(), restartAfterMs);
           }
-        }),
-      );
-      expect(doubles()).toEqual([]);
+          try {
+            expect(await charge({ orderId })).toBe(orderId);
+            succeeded++;
+          } catch (error) {
+            failures.push({ orderId, error });
+          }
+        }
+      }),
+    );
+    return { charge, executions, failures, succeeded: () => succeeded };
+  }
+
+  /**
+   * Keys that ran more than once, split by whether a caller of the key was told the result could
+   * not be recorded (IdempotencyCompletionError). A told key keeps its claim until the lease ends,
+   * then a retry runs it again, as documented; any other second run is a silent double.
+   */
+  function doubles(executions: ReadonlyMap<string, number>, failures: ReadonlyArray<{ orderId: string; error: unknown }>) {
+    const told = new Set(failures.filter((f) => f.error instanceof IdempotencyCompletionError).map((f) => f.orderId));
+    const twice = [...executions].filter(([, n]) => n > 1).map(([k]) => k);
+    return { silent: twice.filter((k) => !told.has(k)), told: twice.filter((k) => told.has(k)), toldKeys: told.size };
+  }
+
+  // 2.5 s is what a loaded machine sees (redis-server slow to start, ioredis' reconnect backoff
+  // stepping to 1.5 s then 2.5 s): the outage outlasts the 2 s lease, so a told key's claim ends
+  // during the load and its next duplicate runs it again there. The old "no key ran twice during
+  // the load" assertion counted those told re-runs as doubles and failed.
+  it.each([
+    ['300 ms', 300],
+    ['2.5 s, longer than the lease', 2_500],
+  ])('with a restart after %s: no key runs twice silently, during the load or after recovery; every failure is typed', async (_label, restartAfterMs) => {
+    const store = new RedisStore(server.url, { commandTimeoutMs: 500, connectTimeoutMs: 500 });
+    try {
+      const { charge, executions, failures, succeeded } = await crashUnderLoad(store, restartAfterMs);
+      const duringLoad = doubles(executions, failures);
+      expect(duringLoad).toEqual({ silent: [], told: expect.any(Array), toldKeys: expect.any(Number) });
       expect(failures.filter((f) => !(f.error instanceof IdempotencyError))).toEqual([]);
       expect(failures.some((f) => f.error instanceof IdempotencyStoreError)).toBe(true);
-      expect(succeeded).toBeGreaterThan(1_000);
+      expect(succeeded()).toBeGreaterThan(1_000);
 
-      // Recovery in the same process. Claims caught by the crash end with their lease; then every
-      // key completes. A key may run a second time only where its first caller was told the
-      // result could not be recorded (IdempotencyCompletionError): never silently.
+      // Recovery in the same process: claims caught by the crash end with their lease, then every key completes.
       await sleep(2_100);
       const again = await Promise.allSettled(Array.from({ length: 500 }, (_, i) => charge({ orderId: `order-${i}` })));
       expect(again.filter((r) => r.status === 'rejected')).toEqual([]);
-      const told = new Set(failures.filter((f) => f.error instanceof IdempotencyCompletionError).map((f) => f.orderId));
-      expect(doubles().filter((k) => !told.has(k))).toEqual([]);
+      const afterRecovery = doubles(executions, failures);
+      expect(afterRecovery).toEqual({ silent: [], told: expect.any(Array), toldKeys: expect.any(Number) });
       process.stdout.write(
-        `kill/restart: ${succeeded} succeeded, ${failures.length} failed with typed errors (${told.size} told the result was not recorded), ` +
-          `${doubles().length} re-executed after their lease, 0 silent double executions\n`,
+        `kill/restart after ${restartAfterMs} ms: ${succeeded()} succeeded, ${failures.length} failed with typed errors ` +
+          `(${afterRecovery.toldKeys} keys told the result was not recorded); re-run: ${duringLoad.told.length} told keys during the load, ` +
+          `${afterRecovery.told.length} in all; 0 silent double executions\n`,
       );
     } finally {
       await store.close();
