@@ -21,7 +21,7 @@ export {
 } from './options';
 export type { LambdaContextLike } from './engine';
 export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';
-export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger } from './log';
+export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger, type StoreWarningLine } from './log';
 export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './record';
 export {
   IdempotencyError,

@@ -59,7 +59,8 @@ export type DecisionLog = {
 
 /**
  * What the library needs of a logger: Powertools' `Logger` fits, and so does anything with these
- * methods (pino, console wrappers).
+ * methods (pino, console wrappers). `warn` also receives the store's set-up warnings
+ * ({@link StoreWarningLine}), which have `warning` where decision lines have `decision`.
  *
  * @example
  * ```ts
@@ -68,9 +69,36 @@ export type DecisionLog = {
  */
 export interface IdempotencyLogger {
   info(line: DecisionLine): void;
-  warn(line: DecisionLine): void;
+  warn(line: DecisionLine | StoreWarningLine): void;
   error(line: DecisionLine): void;
 }
+
+/**
+ * A warning about the set-up rather than about a call, logged once at warn level: a Redis that
+ * evicts keys when its memory is full (`eviction_policy`, once per store), or more stores built
+ * from a URL open at once than a process needs (`open_stores`, once per process). Never holds a
+ * URL, a host name or a credential.
+ *
+ * @example
+ * ```ts
+ * const line: StoreWarningLine = { message: 'RedisStore: …', warning: 'eviction_policy', store: 'RedisStore', maxmemoryPolicy: 'volatile-lru' };
+ * ```
+ */
+// A type alias, not an interface: Powertools' `LogAttributes` needs an implicit index signature.
+export type StoreWarningLine = {
+  readonly message: string;
+  readonly warning: 'eviction_policy' | 'open_stores';
+  readonly store: 'RedisStore';
+  /** eviction_policy: the policy found, e.g. `volatile-lru`. */
+  readonly maxmemoryPolicy?: string;
+  /** eviction_policy: the memory limit, in bytes. */
+  readonly maxmemoryBytes?: number;
+  /** eviction_policy on a Cluster: how many of the `nodes` masters evict. */
+  readonly nodesEvicting?: number;
+  readonly nodes?: number;
+  /** open_stores: stores built from a URL and not closed, in this process. */
+  readonly openStores?: number;
+};
 
 /**
  * What a logger receives: one object, the message and the decision's fields. A single object is

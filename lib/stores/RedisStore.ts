@@ -1,15 +1,18 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError } from '../errors';
+import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from '../log';
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
+import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
 /**
- * Options of {@link RedisStore} when it builds its own client from a URL.
+ * Options of {@link RedisStore}. The timeouts and `redisOptions` apply when the store builds its
+ * own client from a URL; `logger` applies to every store.
  *
  * @example
  * ```ts
- * new RedisStore('rediss://cache.example.com:6380', { commandTimeoutMs: 500 });
+ * new RedisStore('rediss://cache.example.com:6380', { commandTimeoutMs: 500, logger });
  * ```
  */
 export interface RedisStoreOptions {
@@ -29,6 +32,12 @@ export interface RedisStoreOptions {
    * @default {}
    */
   readonly redisOptions?: RedisOptions;
+  /**
+   * Where the store's set-up warnings go (one line each, at warn level): a Redis that may evict
+   * records, and stores built per invocation. See {@link StoreWarningLine}.
+   * @default the library's default Powertools Logger
+   */
+  readonly logger?: IdempotencyLogger;
 }
 
 /**
@@ -83,8 +92,15 @@ function positiveInt(name: string, value: number): number {
  * is yours to configure and close, or built from a URL with Lambda-friendly timeouts (then
  * {@link RedisStore.close} closes it).
  *
+ * Build it once, at module scope, and reuse it: each store built from a URL opens its own
+ * connection and keeps it until `close()`, so a store built inside the handler adds a connection
+ * per invocation (and keeps a script's process alive). More than 10 such stores open at once log
+ * one warning. After its first reply a store reads `INFO memory` once, and warns if Redis may
+ * evict records (any `maxmemory-policy` but `noeviction`).
+ *
  * @example
  * ```ts
+ * // Module scope: one store (one connection) per container, shared by every invocation.
  * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!) });
  * // or with your own client:
  * configureIdempotency({ store: new RedisStore(new Redis(process.env.REDIS_URL!)) });
@@ -99,8 +115,14 @@ export class RedisStore implements IdempotencyStore {
   private readonly loaded = new Set<string>();
   // Claims with `SET NX GET` until the server proves older than Redis 7.
   private nativeClaim = true;
+  private readonly logger: IdempotencyLogger | undefined;
+  // The eviction-policy check runs once per store, after its first reply.
+  private evictionChecked = false;
+  // Counted among the process's open URL-built stores until close().
+  private countedOpen = false;
 
   constructor(client: RedisClient | string, options: RedisStoreOptions = {}) {
+    this.logger = validLogger(options.logger);
     if (typeof client === 'string') {
       if (!/^rediss?:\/\//.test(client)) {
         // Never echo the URL: it may hold a password.
@@ -111,6 +133,8 @@ export class RedisStore implements IdempotencyStore {
       // without a listener ioredis would also print each one as an "Unhandled error event".
       this.client.on('error', () => undefined);
       this.ownsClient = true;
+      this.countedOpen = true;
+      countOpenStore((line) => this.warn(line));
     } else if (client !== null && typeof client === 'object' && typeof (client as Redis).evalsha === 'function') {
       this.client = client;
       this.ownsClient = false;
@@ -137,6 +161,7 @@ export class RedisStore implements IdempotencyStore {
       }
     }
     if (reply === undefined) reply = await this.run(CLAIM, key, claim, leaseMs, request.withExpiry === true ? '1' : '0');
+    if (!this.evictionChecked) this.checkEvictionSoon();
     if (reply === null) return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs };
     const nowMs = Date.now();
     if (typeof reply === 'string') return { outcome: ClaimOutcome.Existing, record: decodeOrThrow(key, reply), nowMs };
@@ -172,10 +197,30 @@ export class RedisStore implements IdempotencyStore {
   /** Closes the client if this store created it from a URL; a client you passed is left alone. */
   async close(): Promise<void> {
     if (!this.ownsClient) return;
+    if (this.countedOpen) countClosedStore();
+    this.countedOpen = false;
     // QUIT only on a live connection; on one that is down or reconnecting it would queue and keep
     // the reconnect timer (and the process) alive.
     if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
     this.client.disconnect();
+  }
+
+  /**
+   * One `INFO memory` per store lifetime, sent after the caller's reply has been handled: it adds
+   * no round trip to a call and never fails one (see `warnIfEvicting`).
+   */
+  private checkEvictionSoon(): void {
+    this.evictionChecked = true;
+    setImmediate(() => void warnIfEvicting(this.client, (line) => this.warn(line)).catch(() => undefined)).unref();
+  }
+
+  /** Logs a set-up warning; a logger that throws is ignored (this runs outside any call). */
+  private warn(line: StoreWarningLine): void {
+    try {
+      (this.logger ?? getDefaultLogger()).warn(line);
+    } catch {
+      // A warning about the set-up must never fail a call nor crash the process.
+    }
   }
 
   private async run(lua: LuaScript, key: string, ...args: Array<string | number>): Promise<unknown> {
@@ -194,6 +239,14 @@ export class RedisStore implements IdempotencyStore {
       return rethrow(key, err);
     }
   }
+}
+
+function validLogger(logger: IdempotencyLogger | undefined): IdempotencyLogger | undefined {
+  const methods = logger as Partial<Record<keyof IdempotencyLogger, unknown>> | null | undefined;
+  if (methods !== undefined && (methods === null || (['info', 'warn', 'error'] as const).some((m) => typeof methods[m] !== 'function'))) {
+    throw new IdempotencyConfigError('Expected `logger` of RedisStore to have info, warn and error methods (a Powertools Logger).');
+  }
+  return logger;
 }
 
 function decodeOrThrow(key: string, raw: string): IdempotencyRecord {

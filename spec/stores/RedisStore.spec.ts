@@ -2,14 +2,22 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import {
   hashValue,
+  IdempotencyCompletionError,
   IdempotencyConfigError,
   IdempotencyCorruptRecordError,
+  IdempotencyInProgressError,
   IdempotencyStoreError,
   makeIdempotent,
   RedisStore,
+  type DecisionLine,
+  type IdempotencyLogger,
+  type StoreWarningLine,
 } from '../../lib';
-import { freePort, useRedis } from '../helpers/redisServer';
+import { getDefaultLogger } from '../../lib/log';
+import { parseInfo } from '../../lib/stores/redisDiagnostics';
+import { freePort, startRedisServer, useRedis, type RedisServer } from '../helpers/redisServer';
 import { CaptureLogger } from '../helpers/logger';
+import { sleep } from '../helpers/lambda';
 
 describe('RedisStore construction', () => {
   it('rejects a URL of another scheme without echoing it', () => {
@@ -106,5 +114,255 @@ describe('RedisStore over corrupt records', () => {
     await redis.store.delete(recordKey(id));
     await expect(charge({ id })).resolves.toBe('charged');
     ran = 0;
+  });
+});
+
+/** A logger that keeps the store's set-up warnings (and ignores decision lines). */
+class WarningLogger implements IdempotencyLogger {
+  readonly warnings: StoreWarningLine[] = [];
+  info(): void {}
+  warn(line: DecisionLine | StoreWarningLine): void {
+    if ('warning' in line) this.warnings.push(line);
+  }
+  error(): void {}
+  of(kind: StoreWarningLine['warning']): StoreWarningLine[] {
+    return this.warnings.filter((w) => w.warning === kind);
+  }
+}
+
+/** Polls `done` every 20 ms, for at most `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !done() && Date.now() < end; ) await sleep(20);
+}
+
+/**
+ * A spy on the store's own `INFO memory` calls (not ioredis' ready check, which passes a
+ * callback): lets a test wait until the eviction check has read the server and logged, or not.
+ */
+function infoMemoryCalls(client: Redis): () => Promise<void> {
+  const spy = jest.spyOn(client, 'info');
+  return async () => {
+    await until(() => spy.mock.calls.some((args) => args[0] === 'memory'));
+    const calls = spy.mock.results.filter((_r, i) => spy.mock.calls[i]?.[0] === 'memory');
+    expect(calls).toHaveLength(1);
+    await Promise.allSettled(calls.map((c) => c.value as Promise<unknown>));
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+}
+
+describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  const stores: RedisStore[] = [];
+  beforeEach(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    admin.disconnect();
+    await server.stop();
+  });
+
+  /** Limits the server to what it uses now plus `headroom` bytes, with `policy`. */
+  async function limitMemory(policy: string, headroom: number): Promise<void> {
+    const used = Number(parseInfo(await admin.info('memory')).get('used_memory'));
+    await admin.config('SET', 'maxmemory-policy', policy);
+    await admin.config('SET', 'maxmemory', String(used + headroom));
+  }
+
+  /** 20 orders with 100 KB results (2 MB in all, the server has room for 600 KB), each sent twice. */
+  async function twentyOrdersTwice(store: RedisStore) {
+    const executions = new Map<string, number>();
+    const failures: unknown[] = [];
+    const order = makeIdempotent(async function order(event: { id: string }) {
+      executions.set(event.id, (executions.get(event.id) ?? 0) + 1);
+      return `${event.id}:${'x'.repeat(100_000)}`;
+    }, { key: 'id', store, logger: new CaptureLogger(), ttlSeconds: 3_600 });
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < 20; i++) await order({ id: `o-${i}` }).catch((e: unknown) => failures.push(e));
+    }
+    const reRun = [...executions].filter(([, n]) => n > 1).map(([id]) => id);
+    return { executions, failures, reRun };
+  }
+
+  it('with volatile-lru (ElastiCache\'s default) evicts records within their TTL, so orders run again; the store warns once', async () => {
+    await limitMemory('volatile-lru', 600_000);
+    const logger = new WarningLogger();
+    const store = new RedisStore(server.url, { logger });
+    stores.push(store);
+    const { reRun, failures } = await twentyOrdersTwice(store);
+    // Every record has a TTL, so volatile-lru may evict any of them: the second pass ran again.
+    expect(failures).toEqual([]);
+    expect(reRun.length).toBeGreaterThan(0);
+    expect(Number(parseInfo(await admin.info('stats')).get('evicted_keys'))).toBeGreaterThan(0);
+
+    await until(() => logger.warnings.length > 0);
+    expect(logger.warnings).toEqual([
+      expect.objectContaining({ warning: 'eviction_policy', store: 'RedisStore', maxmemoryPolicy: 'volatile-lru', maxmemoryBytes: expect.any(Number) }),
+    ]);
+    expect(logger.warnings[0]?.message).toMatch(/noeviction/);
+    expect(logger.warnings[0]?.message).not.toContain(String(server.port));
+  });
+
+  it('with allkeys-lru warns too; a second store on the same server warns once more (once per store)', async () => {
+    await limitMemory('allkeys-lru', 10_000_000);
+    const logger = new WarningLogger();
+    for (let s = 0; s < 2; s++) {
+      const store = new RedisStore(server.url, { logger });
+      stores.push(store);
+      const fn = makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: `allkeys${s}` });
+      for (let i = 0; i < 10; i++) await fn({ id: `k-${i % 3}` });
+      await until(() => logger.warnings.length > s);
+    }
+    expect(logger.warnings.map((w) => w.maxmemoryPolicy)).toEqual(['allkeys-lru', 'allkeys-lru']);
+  });
+
+  it('with noeviction does not warn, and a full Redis forgets nothing: calls fail with typed errors, no order runs twice', async () => {
+    await limitMemory('noeviction', 600_000);
+    const logger = new WarningLogger();
+    const store = new RedisStore(server.url, { logger });
+    stores.push(store);
+    const infoRead = infoMemoryCalls(store.client as Redis);
+    const { reRun, failures } = await twentyOrdersTwice(store);
+    expect(reRun).toEqual([]);
+    // Redis refuses writes once full ("OOM command not allowed"). A completion refused after the
+    // method ran is IdempotencyCompletionError (the claim is kept: a repeat is in progress until
+    // the lease ends); a refused claim is IdempotencyStoreError, before the method runs.
+    const typed = [IdempotencyCompletionError, IdempotencyStoreError, IdempotencyInProgressError];
+    expect(failures.filter((e) => !typed.some((type) => e instanceof type))).toEqual([]);
+    expect(failures.some((e) => e instanceof IdempotencyCompletionError || e instanceof IdempotencyStoreError)).toBe(true);
+    await infoRead();
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('without a memory limit (maxmemory 0, the redis-server default) does not warn', async () => {
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    const logger = new WarningLogger();
+    const store = new RedisStore(server.url, { logger });
+    stores.push(store);
+    const infoRead = infoMemoryCalls(store.client as Redis);
+    await makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: 'ok' })({ id: 'a' });
+    await infoRead();
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('never fails a call when INFO is refused (an ACL without +info): no warning, calls unaffected', async () => {
+    await limitMemory('volatile-lru', 10_000_000);
+    await admin.acl('SETUSER', 'noinfo', 'on', '>secret-pw', '~*', '+@all', '-info');
+    const logger = new WarningLogger();
+    // Without +info ioredis' ready check cannot run either, so it is switched off here.
+    const store = new RedisStore(`redis://noinfo:secret-pw@127.0.0.1:${server.port}`, { logger, redisOptions: { enableReadyCheck: false } });
+    stores.push(store);
+    const infoRead = infoMemoryCalls(store.client as Redis);
+    const fn = makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: 'ok' });
+    await expect(fn({ id: 'a' })).resolves.toBe('ok');
+    await infoRead();
+    await expect(fn({ id: 'a' })).resolves.toBe('ok');
+    expect(String(await admin.acl('LOG'))).toContain('info');
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('logs through the default Powertools logger when given none', async () => {
+    await limitMemory('volatile-lru', 10_000_000);
+    const warn = jest.spyOn(getDefaultLogger(), 'warn');
+    try {
+      const store = new RedisStore(server.url);
+      stores.push(store);
+      await makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: 'ok' })({ id: 'a' });
+      await until(() => warn.mock.calls.length > 0);
+      expect(warn.mock.calls).toEqual([[expect.objectContaining({ warning: 'eviction_policy', maxmemoryPolicy: 'volatile-lru' })]]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('never fails a call nor crashes when the logger throws', async () => {
+    await limitMemory('volatile-lru', 10_000_000);
+    let thrown = 0;
+    const throwing: IdempotencyLogger = {
+      info() {},
+      warn() {
+        thrown++;
+        throw new Error('log sink down');
+      },
+      error() {},
+    };
+    const store = new RedisStore(server.url, { logger: throwing });
+    stores.push(store);
+    const fn = makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: 'ok' });
+    await expect(fn({ id: 'a' })).resolves.toBe('ok');
+    await until(() => thrown > 0);
+    expect(thrown).toBe(1);
+    await expect(fn({ id: 'a' })).resolves.toBe('ok');
+  });
+
+  it('rejects a logger without info, warn and error methods', () => {
+    expect(() => new RedisStore(server.url, { logger: {} as never })).toThrow('Expected `logger` of RedisStore to have info, warn and error methods');
+  });
+});
+
+describe('RedisStore built per invocation (inside the handler)', () => {
+  const redis = useRedis();
+
+  /** RedisStore from a fresh copy of its module: the count of open stores is per process. */
+  function freshRedisStore(): typeof RedisStore {
+    let fresh: typeof RedisStore | undefined;
+    jest.isolateModules(() => {
+      fresh = (jest.requireActual('../../lib/stores/RedisStore') as { RedisStore: typeof RedisStore }).RedisStore;
+    });
+    return fresh as typeof RedisStore;
+  }
+
+  /** The connections the server holds, the admin client's included. */
+  async function connections(): Promise<number> {
+    return String(await redis.admin.client('LIST')).trim().split('\n').length;
+  }
+
+  it('opens a connection per store and logs one warning naming the fix once more than 10 are open', async () => {
+    const Store = freshRedisStore();
+    const logger = new WarningLogger();
+    const before = await connections();
+    const stores: RedisStore[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        // The mistake: a store built inside the handler, once per invocation.
+        const store = new Store(redis.server.url, { logger });
+        stores.push(store);
+        await makeIdempotent(async (_e: { id: string }) => 'ok', { key: 'id', store, logger: new CaptureLogger(), name: 'perCall' })({ id: `i-${i}` });
+      }
+      expect(await connections()).toBe(before + 20);
+      expect(logger.of('open_stores')).toEqual([expect.objectContaining({ store: 'RedisStore', openStores: 11 })]);
+      expect(logger.of('open_stores')[0]?.message).toMatch(/once at module scope .* reuse it/);
+      expect(logger.of('open_stores')[0]?.message).not.toContain(String(redis.server.port));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    expect(await connections()).toBe(before);
+  });
+
+  it('does not count stores that were closed, nor stores given a client', async () => {
+    const Store = freshRedisStore();
+    const logger = new WarningLogger();
+    const closed = Array.from({ length: 10 }, () => new Store(redis.server.url, { logger }));
+    await Promise.all(closed.map((s) => s.close()));
+    await Promise.all(closed.map((s) => s.close())); // closing twice uncounts once
+    const given = Array.from({ length: 20 }, () => new Store(redis.admin, { logger }));
+    const open = Array.from({ length: 10 }, () => new Store(redis.server.url, { logger }));
+    expect(logger.warnings).toEqual([]);
+    // The 11th open one is counted.
+    open.push(new Store(redis.server.url, { logger }));
+    expect(logger.of('open_stores')).toEqual([expect.objectContaining({ openStores: 11 })]);
+    await Promise.all([...open, ...given].map((s) => s.close()));
+  });
+
+  it('keeps counting after the warning but says it once per process', async () => {
+    const Store = freshRedisStore();
+    const logger = new WarningLogger();
+    const stores = Array.from({ length: 30 }, () => new Store(redis.server.url, { logger }));
+    await Promise.all(stores.map((s) => s.close()));
+    const again = Array.from({ length: 15 }, () => new Store(redis.server.url, { logger }));
+    expect(logger.of('open_stores')).toHaveLength(1);
+    await Promise.all(again.map((s) => s.close()));
   });
 });
