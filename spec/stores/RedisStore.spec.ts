@@ -226,9 +226,9 @@ describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
     const infoRead = infoMemoryCalls(store.client as Redis);
     const { reRun, failures } = await twentyOrdersTwice(store);
     expect(reRun).toEqual([]);
-    // Redis refuses writes once full ("OOM command not allowed"). A completion refused after the
-    // method ran is IdempotencyCompletionError (the claim is kept: a repeat is in progress until
-    // the lease ends); a refused claim is IdempotencyStoreError, before the method runs.
+    // Redis refuses writes once full ("OOM command not allowed"). A small claim still fits but the
+    // 100 KB result does not: IdempotencyCompletionError, the claim kept, so the repeat is in
+    // progress until the lease ends. A refused claim would be IdempotencyStoreError, before the method.
     const typed = [IdempotencyCompletionError, IdempotencyStoreError, IdempotencyInProgressError];
     expect(failures.filter((e) => !typed.some((type) => e instanceof type))).toEqual([]);
     expect(failures.some((e) => e instanceof IdempotencyCompletionError || e instanceof IdempotencyStoreError)).toBe(true);
