@@ -167,11 +167,18 @@ export type Invocation =
       readonly replay: false;
       /** Records the method's result (compare-and-set on the owner token); returns it. */
       complete(result: unknown): Promise<unknown>;
-      /** Releases the claim after the method threw, so a retry can run. Never throws. */
-      fail(error: unknown): Promise<void>;
+      /**
+       * Releases the claim after the method threw, so a retry can run, or records the failure
+       * (replayed as a `ReplayedError`) when `cacheError` says so. `store` overrides that policy:
+       * `true` for a failure raised after the method had returned (a re-run would repeat its side
+       * effect), `false` when the method never ran. Never throws.
+       */
+      fail(error: unknown, policy?: { readonly store?: boolean }): Promise<void>;
+      /** Stops renewing and leaves the claim to end with its lease: the outcome is unknown (the method may still run). */
+      abandon(): void;
     };
 
-const UNPROTECTED: Invocation = { replay: false, complete: async (result) => result, fail: async () => undefined };
+const UNPROTECTED: Invocation = { replay: false, complete: async (result) => result, fail: async () => undefined, abandon: () => undefined };
 
 /**
  * The engine of one idempotent function: `begin` claims (or replays) for a call. Options are
@@ -309,16 +316,20 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     };
     return {
       replay: false,
-      async fail(error) {
+      async fail(error, policy) {
         if (finished) return;
         finished = true;
         stopRenewal();
-        if (r.cacheError !== undefined && safePredicate(r.cacheError, error)) {
+        if (policy?.store ?? (r.cacheError !== undefined && safePredicate(r.cacheError, error))) {
           // A final failure (a declined card): stored, and replayed as the same error.
           if ((await record(encodeFailure(r, error, recordKey, validationHash), error).catch(() => 'unrecorded')) === 'stored') log(Decision.ErrorStored, keyHash);
           return;
         }
         await release(r, store, recordKey, token, keyHash, error, log);
+      },
+      abandon() {
+        finished = true;
+        stopRenewal();
       },
       async complete(result) {
         if (finished) return result;

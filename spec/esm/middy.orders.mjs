@@ -1,0 +1,253 @@
+// The Middy middleware in each middleware order, with the real @middy/core 7 (ESM only, so run
+// under plain node by spec/middy.spec.ts) and a RedisStore on REDIS_URL. Every scenario counts
+// the handler's executions. Prints one JSON object: scenario name -> observations.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import middy from '@middy/core';
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
+import { hashValue, RedisStore } from 'lambda-idempotency';
+import { idempotency } from 'lambda-idempotency/middy';
+
+const redis = new RedisStore(process.env.REDIS_URL);
+const quiet = { info() {}, warn() {}, error() {} };
+const run = `${process.pid}-${Date.now()}`;
+
+/** A fresh Lambda context whose deadline is `ms` from now. */
+function contextFor(ms = 30_000) {
+  const deadline = Date.now() + ms;
+  return { functionName: 'orders', getRemainingTimeInMillis: () => deadline - Date.now() };
+}
+
+/** A charging handler: counts its executions, returns a response with an object body. */
+function chargeHandler({ failFirst = false, takesMs = 0 } = {}) {
+  const charges = [];
+  async function charge(event) {
+    charges.push(event.orderId);
+    if (takesMs > 0) await sleep(takesMs);
+    if (failFirst && charges.length === 1) throw new Error('card network unavailable');
+    return { statusCode: 201, body: { charged: event.orderId } };
+  }
+  return { charge, charges };
+}
+
+// Middlewares as users write them.
+const cors = () => ({
+  after(request) {
+    request.response.headers = { ...request.response.headers, 'Access-Control-Allow-Origin': '*' };
+  },
+});
+const serializer = () => ({
+  after(request) {
+    request.response = { ...request.response, body: JSON.stringify(request.response.body), headers: { ...request.response.headers, 'Content-Type': 'application/json' } };
+  },
+});
+const authorizer = () => ({ before: (request) => (request.event.token === 'valid' ? undefined : { statusCode: 401, body: 'unauthorized' }) });
+const authorizerSettingResponse = () => ({
+  before(request) {
+    if (request.event.token === 'valid') return undefined;
+    request.response = { statusCode: 401, body: 'unauthorized' };
+    return request.response;
+  },
+});
+const authorizerWithCleanup = () => ({
+  async before(request) {
+    if (request.event.token === 'valid') return undefined;
+    await cleanupMiddlewares(request);
+    return { statusCode: 401, body: 'unauthorized' };
+  },
+});
+const inputValidator = () => ({
+  before(request) {
+    if (typeof request.event.amount !== 'number') throw new Error('amount is required');
+  },
+});
+/** A response check that fails once (a flaky downstream, a schema bug fixed by a redeploy). */
+const responseCheckFailingOnce = () => {
+  let failed = false;
+  return {
+    after() {
+      if (failed) return;
+      failed = true;
+      throw new Error('response failed validation');
+    },
+  };
+};
+const errorHandler = () => ({
+  onError(request) {
+    if (request.response === undefined) request.response = { statusCode: 500, body: request.error.message };
+  },
+});
+/** An error handler that answers early from onError (Middy then skips the remaining onError hooks). */
+const errorHandlerAnsweringEarly = () => ({ onError: (request) => ({ statusCode: 500, body: request.error.message }) });
+/** An `after` that answers early with a new response (Middy then skips the remaining after hooks). */
+const afterAnsweringEarly = () => ({ after: (request) => ({ ...request.response, headers: { 'X-Answered': 'early' } }) });
+
+/** A store that records when each lease renewal is sent. */
+function renewalCounting(store) {
+  const renewals = [];
+  const counted = {
+    claim: (...a) => store.claim(...a),
+    complete: (...a) => store.complete(...a),
+    release: (...a) => store.release(...a),
+    get: (...a) => store.get(...a),
+    delete: (...a) => store.delete(...a),
+    renewLease: (...a) => {
+      renewals.push(performance.now());
+      return store.renewLease(...a);
+    },
+  };
+  return { store: counted, renewals };
+}
+
+let names = 0;
+/** A middy handler: `layout` lists the middlewares in `.use` order, 'idem' standing for ours. */
+function build(charge, layout, options = {}) {
+  const name = `orders${names++}-${run}`;
+  const idem = idempotency({ key: 'orderId', store: redis, name, logger: quiet, ...options });
+  let handler = middy(charge);
+  for (const m of layout) handler = handler.use(m === 'idem' ? idem : m);
+  return { handler, recordKey: (orderId) => `idempotency:${name}:${hashValue(orderId)}` };
+}
+
+const settle = (promise) => promise.then((value) => ({ value }), (err) => ({ error: err.name, message: err.message }));
+const id = (s) => `${s}-${run}`;
+
+/** The same order sent twice: what the client gets each time. */
+async function twice(layout) {
+  const { charge, charges } = chargeHandler();
+  const { handler } = build(charge, layout);
+  const orderId = id('twice');
+  const first = await settle(handler({ orderId }, contextFor()));
+  const replay = await settle(handler({ orderId }, contextFor()));
+  return { first, replay, executions: charges.length };
+}
+
+/** Rejected early by `guard`, then the same order with a valid token, right away. */
+async function earlyThenValid(layout, options) {
+  const { charge, charges } = chargeHandler();
+  const { handler, recordKey } = build(charge, layout, options);
+  const orderId = id('early');
+  const rejected = await settle(handler({ orderId, token: 'forged' }, contextFor()));
+  const recordAfterRejection = (await redis.get(recordKey(orderId)))?.status ?? 'none';
+  const valid = await settle(handler({ orderId, token: 'valid' }, contextFor()));
+  return { rejected, recordAfterRejection, valid, executions: charges.length };
+}
+
+/** A response check fails once after the handler returned; the client retries. */
+async function afterThrowsThenRetry(layout) {
+  const { charge, charges } = chargeHandler();
+  const { handler } = build(charge, layout);
+  const orderId = id('after');
+  const first = await settle(handler({ orderId }, contextFor()));
+  const retry = await settle(handler({ orderId }, contextFor()));
+  return { first, retry, executions: charges.length };
+}
+
+/**
+ * The documented stack: a guard before ours, then ours, then CORS, a serializer and a response
+ * check that fails once. A forged request, then order A (the check fails, the client retries),
+ * then order B sent twice.
+ */
+async function documentedStack() {
+  const { charge, charges } = chargeHandler();
+  const { handler } = build(charge, [authorizer(), 'idem', cors(), serializer(), responseCheckFailingOnce()]);
+  const [a, b] = [id('stack-a'), id('stack-b')];
+  const forged = await settle(handler({ orderId: a, token: 'forged' }, contextFor()));
+  const aFirst = await settle(handler({ orderId: a, token: 'valid' }, contextFor()));
+  const aRetry = await settle(handler({ orderId: a, token: 'valid' }, contextFor()));
+  const bFirst = await settle(handler({ orderId: b, token: 'valid' }, contextFor()));
+  const bReplay = await settle(handler({ orderId: b, token: 'valid' }, contextFor()));
+  return { forged, aFirst, aRetry, bFirst, bReplay, executions: charges.length };
+}
+
+/** The handler throws once; the client retries. */
+async function handlerThrowsThenRetry(layout, options) {
+  const { charge, charges } = chargeHandler({ failFirst: true });
+  const { handler } = build(charge, layout, options);
+  const orderId = id('throws');
+  const first = await settle(handler({ orderId }, contextFor()));
+  const retry = await settle(handler({ orderId }, contextFor()));
+  return { first, retry, executions: charges.length };
+}
+
+/** A later `before` rejects the event; the corrected event is sent with the same key. */
+async function beforeThrowsThenValid(layout) {
+  const { charge, charges } = chargeHandler();
+  const { handler } = build(charge, layout);
+  const orderId = id('invalid');
+  const rejected = await settle(handler({ orderId }, contextFor()));
+  const valid = await settle(handler({ orderId, amount: 5 }, contextFor()));
+  return { rejected, valid, executions: charges.length };
+}
+
+/** Middy's early timeout fires while the handler still runs; the client retries at once. */
+async function timeoutThenRetry() {
+  const { charge, charges } = chargeHandler({ takesMs: 700 });
+  const { handler, recordKey } = build(charge, ['idem']);
+  const orderId = id('timeout');
+  const first = await settle(handler({ orderId }, contextFor(300)));
+  const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
+  const retry = await settle(handler({ orderId }, contextFor(30_000)));
+  const executions = charges.length;
+  await sleep(700); // let the abandoned handler finish before the process ends
+  return { first, record, retry, executions };
+}
+
+/**
+ * With renewLease (lease 1 s, renewed every 333 ms): renewals sent while the invocation ran, and
+ * after it ended (waiting three renewal periods and more).
+ */
+async function renewals(layout, event, { takesMs = 0, failFirst = false, contextMs = 30_000 } = {}) {
+  const { charge, charges } = chargeHandler({ takesMs, failFirst });
+  const counting = renewalCounting(redis);
+  const { handler } = build(charge, layout, { store: counting.store, renewLease: true, leaseSeconds: 1 });
+  const start = performance.now();
+  const outcome = await settle(handler({ orderId: id('renew'), ...event }, contextFor(contextMs)));
+  const end = performance.now();
+  await sleep(1_200 + takesMs);
+  return {
+    outcome: outcome.error ?? outcome.value?.statusCode,
+    during: counting.renewals.filter((t) => t >= start && t <= end).length,
+    afterEnd: counting.renewals.filter((t) => t > end).length,
+    executions: charges.length,
+  };
+}
+
+const scenarios = {
+  // What a replay returns, per position of ours among header-adding and body-serializing middlewares.
+  orderOursFirst: () => twice(['idem', cors(), serializer()]),
+  orderOursLast: () => twice([cors(), serializer(), 'idem']),
+  orderOursBetween: () => twice([cors(), 'idem', serializer()]),
+  orderDocumentedStack: () => documentedStack(),
+  // A middleware answering early.
+  earlyAnswerAfterOurs: () => earlyThenValid(['idem', authorizer()]),
+  earlyAnswerAfterOursWithCacheError: () => earlyThenValid(['idem', authorizer()], { cacheError: () => true }),
+  earlyAnswerSettingResponseAfterOurs: () => earlyThenValid(['idem', authorizerSettingResponse()]),
+  earlyAnswerWithCleanupAfterOurs: () => earlyThenValid(['idem', authorizerWithCleanup()]),
+  earlyAnswerBeforeOurs: () => earlyThenValid([authorizer(), 'idem']),
+  // A middleware throwing in `after`.
+  afterThrowsRegisteredAfterOurs: () => afterThrowsThenRetry(['idem', responseCheckFailingOnce()]),
+  afterThrowsRegisteredAfterOursWithErrorHandler: () => afterThrowsThenRetry(['idem', cors(), responseCheckFailingOnce(), errorHandler()]),
+  afterThrowsRegisteredBeforeOurs: () => afterThrowsThenRetry([responseCheckFailingOnce(), 'idem']),
+  afterAnswersEarlyAfterOurs: () => twice(['idem', afterAnsweringEarly()]),
+  // Failures before the handler returned still release.
+  handlerThrows: () => handlerThrowsThenRetry(['idem', cors()]),
+  handlerThrowsWithErrorHandlerAfterOurs: () => handlerThrowsThenRetry(['idem', cors(), errorHandler()]),
+  handlerThrowsWithErrorHandlerAnsweringEarly: () => handlerThrowsThenRetry(['idem', errorHandlerAnsweringEarly()]),
+  handlerThrowsWithCacheError: () => handlerThrowsThenRetry(['idem', cors()], { cacheError: () => true }),
+  beforeThrowsAfterOurs: () => beforeThrowsThenValid(['idem', inputValidator()]),
+  timeout: () => timeoutThenRetry(),
+  // The renewal timer.
+  renewalLongHandler: () => renewals(['idem'], {}, { takesMs: 800 }),
+  renewalEarlyAnswer: () => renewals(['idem', authorizer()], { token: 'forged' }),
+  renewalBeforeThrows: () => renewals(['idem', inputValidator()], {}),
+  renewalHandlerThrows: () => renewals(['idem'], {}, { failFirst: true }),
+  renewalAfterThrows: () => renewals(['idem', responseCheckFailingOnce()], {}),
+  renewalTimeout: () => renewals(['idem'], {}, { takesMs: 900, contextMs: 500 }),
+};
+
+const only = process.argv.slice(2);
+const selected = Object.entries(scenarios).filter(([name]) => only.length === 0 || only.includes(name));
+const results = await Promise.all(selected.map(async ([name, scenario]) => [name, await scenario().catch((err) => ({ crashed: String(err?.stack ?? err) }))]));
+console.log(JSON.stringify(Object.fromEntries(results)));
+await redis.close();
