@@ -62,13 +62,16 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
       expect(observed.recordAfterRejection).toBe('none');
       expect(observed.valid).toEqual({ value: raw });
       expect(observed.executions).toBe(1);
+      // A replay answers before it: a forged request with a completed key gets the response.
+      expect(observed.forgedRepeat).toEqual(observed.valid);
     });
 
-    it('registered before ours: answers before any claim is taken', () => {
+    it('registered before ours: answers before any claim is taken, replays included', () => {
       const observed = scenario('earlyAnswerBeforeOurs');
       expect(observed.rejected).toEqual(unauthorized);
       expect(observed.recordAfterRejection).toBe('none');
       expect(observed.valid).toEqual({ value: raw });
+      expect(observed.forgedRepeat).toEqual(unauthorized);
       expect(observed.executions).toBe(1);
     });
 
@@ -137,6 +140,13 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
     expect(first).toEqual(expect.objectContaining({ error: 'TimeoutError' }));
     expect(record).toBe('IN_PROGRESS');
     expect(retry).toEqual(expect.objectContaining({ error: 'IdempotencyInProgressError' }));
+    expect(executions).toBe(1);
+  });
+
+  it('with a timeoutEarlyResponse that returns a value, stores that value like a result (it cannot be told from one)', () => {
+    const { first, retry, executions } = scenario('timeoutAnswering');
+    expect(first).toEqual({ value: { statusCode: 504 } });
+    expect(retry).toEqual(first);
     expect(executions).toBe(1);
   });
 

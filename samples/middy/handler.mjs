@@ -1,5 +1,6 @@
 // Middy (7.x, ES modules) with the lambda-idempotency middleware: claim in `before`, complete in
-// `after`, release in `onError`. Handlers that return undefined still complete.
+// `after`, release in `onError`. Handlers that return undefined still complete. With other
+// middlewares, register ours before those whose `after` changes the response (README, "Middy").
 import middy from '@middy/core';
 import { MemoryStore, RedisStore } from 'lambda-idempotency';
 import { idempotency } from 'lambda-idempotency/middy';

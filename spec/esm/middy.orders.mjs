@@ -101,10 +101,10 @@ function renewalCounting(store) {
 
 let names = 0;
 /** A middy handler: `layout` lists the middlewares in `.use` order, 'idem' standing for ours. */
-function build(charge, layout, options = {}) {
+function build(charge, layout, options = {}, plugin = undefined) {
   const name = `orders${names++}-${run}`;
   const idem = idempotency({ key: 'orderId', store: redis, name, logger: quiet, ...options });
-  let handler = middy(charge);
+  let handler = middy(charge, plugin);
   for (const m of layout) handler = handler.use(m === 'idem' ? idem : m);
   return { handler, recordKey: (orderId) => `idempotency:${name}:${hashValue(orderId)}` };
 }
@@ -130,7 +130,8 @@ async function earlyThenValid(layout, options) {
   const rejected = await settle(handler({ orderId, token: 'forged' }, contextFor()));
   const recordAfterRejection = (await redis.get(recordKey(orderId)))?.status ?? 'none';
   const valid = await settle(handler({ orderId, token: 'valid' }, contextFor()));
-  return { rejected, recordAfterRejection, valid, executions: charges.length };
+  const forgedRepeat = await settle(handler({ orderId, token: 'forged' }, contextFor()));
+  return { rejected, recordAfterRejection, valid, forgedRepeat, executions: charges.length };
 }
 
 /** A response check fails once after the handler returned; the client retries. */
@@ -193,6 +194,17 @@ async function timeoutThenRetry() {
   return { first, record, retry, executions };
 }
 
+/** Middy's early timeout configured to answer 504 instead of throwing; the client retries later. */
+async function timeoutAnsweringThenRetry() {
+  const { charge, charges } = chargeHandler({ takesMs: 700 });
+  const { handler } = build(charge, ['idem'], {}, { timeoutEarlyResponse: () => ({ statusCode: 504 }) });
+  const orderId = id('timeout504');
+  const first = await settle(handler({ orderId }, contextFor(300)));
+  await sleep(700);
+  const retry = await settle(handler({ orderId }, contextFor(30_000)));
+  return { first, retry, executions: charges.length };
+}
+
 /**
  * With renewLease (lease 1 s, renewed every 333 ms): renewals sent while the invocation ran, and
  * after it ended (waiting three renewal periods and more).
@@ -237,6 +249,7 @@ const scenarios = {
   handlerThrowsWithCacheError: () => handlerThrowsThenRetry(['idem', cors()], { cacheError: () => true }),
   beforeThrowsAfterOurs: () => beforeThrowsThenValid(['idem', inputValidator()]),
   timeout: () => timeoutThenRetry(),
+  timeoutAnswering: () => timeoutAnsweringThenRetry(),
   // The renewal timer.
   renewalLongHandler: () => renewals(['idem'], {}, { takesMs: 800 }),
   renewalEarlyAnswer: () => renewals(['idem', authorizer()], { token: 'forged' }),
