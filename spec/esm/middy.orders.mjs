@@ -181,12 +181,17 @@ async function beforeThrowsThenValid(layout) {
   return { rejected, valid, executions: charges.length };
 }
 
+// Middy's early timeout set 2 s before the deadline, so it fires 300 ms into the invocation and the
+// claim's lease (the invocation's remaining time) still has 2 s to run: a margin for a busy machine.
+const earlyTimeout = { timeoutEarlyInMillis: 2_000 };
+const timingOutContext = () => contextFor(2_300);
+
 /** Middy's early timeout fires while the handler still runs; the client retries at once. */
 async function timeoutThenRetry() {
   const { charge, charges } = chargeHandler({ takesMs: 700 });
-  const { handler, recordKey } = build(charge, ['idem']);
+  const { handler, recordKey } = build(charge, ['idem'], {}, earlyTimeout);
   const orderId = id('timeout');
-  const first = await settle(handler({ orderId }, contextFor(300)));
+  const first = await settle(handler({ orderId }, timingOutContext()));
   const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
   const retry = await settle(handler({ orderId }, contextFor(30_000)));
   const executions = charges.length;
@@ -197,9 +202,9 @@ async function timeoutThenRetry() {
 /** Middy's early timeout configured to answer 504 instead of throwing; the client retries later. */
 async function timeoutAnsweringThenRetry() {
   const { charge, charges } = chargeHandler({ takesMs: 700 });
-  const { handler } = build(charge, ['idem'], {}, { timeoutEarlyResponse: () => ({ statusCode: 504 }) });
+  const { handler } = build(charge, ['idem'], {}, { ...earlyTimeout, timeoutEarlyResponse: () => ({ statusCode: 504 }) });
   const orderId = id('timeout504');
-  const first = await settle(handler({ orderId }, contextFor(300)));
+  const first = await settle(handler({ orderId }, timingOutContext()));
   await sleep(700);
   const retry = await settle(handler({ orderId }, contextFor(30_000)));
   return { first, retry, executions: charges.length };
@@ -209,12 +214,13 @@ async function timeoutAnsweringThenRetry() {
  * With renewLease (lease 1 s, renewed every 333 ms): renewals sent while the invocation ran, and
  * after it ended (waiting three renewal periods and more).
  */
-async function renewals(layout, event, { takesMs = 0, failFirst = false, contextMs = 30_000 } = {}) {
+async function renewals(layout, event, { takesMs = 0, failFirst = false, timesOut = false } = {}) {
   const { charge, charges } = chargeHandler({ takesMs, failFirst });
   const counting = renewalCounting(redis);
-  const { handler } = build(charge, layout, { store: counting.store, renewLease: true, leaseSeconds: 1 });
+  const { handler } = build(charge, layout, { store: counting.store, renewLease: true, leaseSeconds: 1 }, timesOut ? earlyTimeout : undefined);
   const start = performance.now();
-  const outcome = await settle(handler({ orderId: id('renew'), ...event }, contextFor(contextMs)));
+  // Timing out: Middy's timeout fires 800 ms in, after two renewals.
+  const outcome = await settle(handler({ orderId: id('renew'), ...event }, contextFor(timesOut ? 2_800 : 30_000)));
   const end = performance.now();
   await sleep(1_200 + takesMs);
   return {
@@ -256,7 +262,7 @@ const scenarios = {
   renewalBeforeThrows: () => renewals(['idem', inputValidator()], {}),
   renewalHandlerThrows: () => renewals(['idem'], {}, { failFirst: true }),
   renewalAfterThrows: () => renewals(['idem', responseCheckFailingOnce()], {}),
-  renewalTimeout: () => renewals(['idem'], {}, { takesMs: 900, contextMs: 500 }),
+  renewalTimeout: () => renewals(['idem'], {}, { takesMs: 1_200, timesOut: true }),
 };
 
 const only = process.argv.slice(2);
