@@ -66,6 +66,19 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
       expect(observed.forgedRepeat).toEqual(observed.valid);
     });
 
+    it.each([
+      ['', 'earlyAnswerAfterTwoOfOurs', 'not read'],
+      [', awaiting cleanupMiddlewares (both released before it answers)', 'earlyAnswerWithCleanupAfterTwoOfOurs', ['none', 'none']],
+    ])('registered after two idempotency middlewares (two namespaces)%s: releases both claims', (_how, name, beforeAnswering) => {
+      const observed = scenario(name);
+      expect(observed.rejected).toEqual(unauthorized);
+      expect(observed.beforeAnswering).toEqual(beforeAnswering);
+      expect(observed.records).toEqual(['none', 'none']);
+      expect(observed.valid).toEqual({ value: raw });
+      expect(observed.replay).toEqual(observed.valid);
+      expect(observed.executions).toBe(1);
+    });
+
     it('registered before ours: answers before any claim is taken, replays included', () => {
       const observed = scenario('earlyAnswerBeforeOurs');
       expect(observed.rejected).toEqual(unauthorized);

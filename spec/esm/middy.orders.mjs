@@ -102,11 +102,15 @@ function renewalCounting(store) {
 let names = 0;
 /** A middy handler: `layout` lists the middlewares in `.use` order, 'idem' standing for ours. */
 function build(charge, layout, options = {}, plugin = undefined) {
-  const name = `orders${names++}-${run}`;
-  const idem = idempotency({ key: 'orderId', store: redis, name, logger: quiet, ...options });
+  const namespaces = [];
+  const ours = () => {
+    const name = `orders${names++}-${run}`;
+    namespaces.push(name);
+    return idempotency({ key: 'orderId', store: redis, name, logger: quiet, ...options });
+  };
   let handler = middy(charge, plugin);
-  for (const m of layout) handler = handler.use(m === 'idem' ? idem : m);
-  return { handler, recordKey: (orderId) => `idempotency:${name}:${hashValue(orderId)}` };
+  for (const m of layout) handler = handler.use(m === 'idem' ? ours() : m);
+  return { handler, recordKey: (orderId, index = 0) => `idempotency:${namespaces[index]}:${hashValue(orderId)}` };
 }
 
 const settle = (promise) => promise.then((value) => ({ value }), (err) => ({ error: err.name, message: err.message }));
@@ -132,6 +136,33 @@ async function earlyThenValid(layout, options) {
   const valid = await settle(handler({ orderId, token: 'valid' }, contextFor()));
   const forgedRepeat = await settle(handler({ orderId, token: 'forged' }, contextFor()));
   return { rejected, recordAfterRejection, valid, forgedRepeat, executions: charges.length };
+}
+
+/**
+ * Two idempotency middlewares (two namespaces), then a middleware answering early: plainly, or
+ * after awaiting cleanupMiddlewares, reading both records before it answers.
+ */
+async function twoOfOursThenEarly({ cleanup }) {
+  const { charge, charges } = chargeHandler();
+  const statuses = (orderId) => Promise.all([0, 1].map(async (i) => (await redis.get(recordKey(orderId, i)))?.status ?? 'none'));
+  let beforeAnswering;
+  const guard = {
+    async before(request) {
+      if (request.event.token === 'valid') return undefined;
+      if (cleanup) {
+        await cleanupMiddlewares(request);
+        beforeAnswering = await statuses(request.event.orderId);
+      }
+      return { statusCode: 401, body: 'unauthorized' };
+    },
+  };
+  const { handler, recordKey } = build(charge, ['idem', 'idem', guard]);
+  const orderId = id('two');
+  const rejected = await settle(handler({ orderId, token: 'forged' }, contextFor()));
+  const records = await statuses(orderId);
+  const valid = await settle(handler({ orderId, token: 'valid' }, contextFor()));
+  const replay = await settle(handler({ orderId, token: 'valid' }, contextFor()));
+  return { rejected, beforeAnswering: beforeAnswering ?? 'not read', records, valid, replay, executions: charges.length };
 }
 
 /** A response check fails once after the handler returned; the client retries. */
@@ -243,6 +274,8 @@ const scenarios = {
   earlyAnswerSettingResponseAfterOurs: () => earlyThenValid(['idem', authorizerSettingResponse()]),
   earlyAnswerWithCleanupAfterOurs: () => earlyThenValid(['idem', authorizerWithCleanup()]),
   earlyAnswerBeforeOurs: () => earlyThenValid([authorizer(), 'idem']),
+  earlyAnswerAfterTwoOfOurs: () => twoOfOursThenEarly({ cleanup: false }),
+  earlyAnswerWithCleanupAfterTwoOfOurs: () => twoOfOursThenEarly({ cleanup: true }),
   // A middleware throwing in `after`.
   afterThrowsRegisteredAfterOurs: () => afterThrowsThenRetry(['idem', responseCheckFailingOnce()]),
   afterThrowsRegisteredAfterOursWithErrorHandler: () => afterThrowsThenRetry(['idem', cors(), responseCheckFailingOnce(), errorHandler()]),
