@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { hashValue, IdempotencyStoreError, makeIdempotent, RedisStore } from '../lib';
+import { hashValue, IdempotencyConfigError, IdempotencyStoreError, makeIdempotent, RedisStore } from '../lib';
 import { freePort, startRedisServer, type RedisServer } from './helpers/redisServer';
 import { makePki, type TestPki } from './helpers/tls';
 import { CaptureLogger } from './helpers/logger';
@@ -109,6 +109,54 @@ describe('Redis ACL user and password', () => {
       expect(text).toMatch(/WRONGPASS|NOAUTH|invalid username-password|max retries/i);
       expect(text).not.toContain(wrong);
       expect(text).not.toContain(PASSWORD);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("fails closed, never in database 0, when the URL names a database the ACL may not SELECT", async () => {
+    const admin = new Redis({ port: server.port, username: 'inspector', password: PASSWORD });
+    const key = `idempotency:selected:${hashValue('order-1')}`;
+    // Production's record in database 0; the store below is told to use database 3.
+    await admin.set(key, 'C||v"production result"', 'PX', 60_000);
+    const store = new RedisStore(`redis://idem:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}/3`);
+    let runs = 0;
+    const fn = makeIdempotent(async function selected(_e: { id: string }) {
+      runs++;
+      return 'staging result';
+    }, { key: 'id', store, logger: new CaptureLogger(), onStoreError: 'continue' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const error = await fn({ id: 'order-1' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(IdempotencyConfigError);
+        expect((error as Error).message).toContain('add +select');
+        expect((error as Error).message).not.toContain(PASSWORD);
+      }
+      await expect(store.get(key)).rejects.toBeInstanceOf(IdempotencyConfigError);
+      expect(runs).toBe(0);
+    } finally {
+      await admin.del(key);
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
+  it('treats a command the ACL refuses (NOPERM) as configuration: IdempotencyConfigError, never failing open', async () => {
+    // A user without +set: the claim is refused.
+    const admin = new Redis({ port: server.port, username: 'inspector', password: PASSWORD });
+    await admin.call('ACL', 'SETUSER', 'noeval', 'on', `>${PASSWORD}`, '~idempotency:*', '+get', '+del', '+pttl', '+eval', '+evalsha', '+info');
+    admin.disconnect();
+    const store = new RedisStore(`redis://noeval:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`);
+    let runs = 0;
+    const fn = makeIdempotent(async function noSet(_e: { id: string }) {
+      runs++;
+      return 'ok';
+    }, { key: 'id', store, logger: new CaptureLogger(), onStoreError: 'continue' });
+    try {
+      const error = await fn({ id: 'a' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toMatch(/NOPERM/);
+      expect(runs).toBe(0);
     } finally {
       await store.close();
     }

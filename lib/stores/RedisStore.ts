@@ -130,8 +130,18 @@ export class RedisStore implements IdempotencyStore {
       }
       this.client = new Redis(client, lambdaRedisOptions(options));
       // Connection errors reach callers through the failed command (as IdempotencyStoreError);
-      // without a listener ioredis would also print each one as an "Unhandled error event".
-      this.client.on('error', () => undefined);
+      // without a listener ioredis would also print each one as an "Unhandled error event". One
+      // error is heard here: ioredis reports a refused SELECT (an ACL without +select for the
+      // URL's database) only as this event, and goes on in database 0, where another
+      // environment's records would be replayed.
+      this.client.on('error', (err: unknown) => {
+        if (err instanceof Error && /NOPERM.*\bselect\b/i.test(err.message)) {
+          this.refusedDatabase = new IdempotencyConfigError(
+            "The Redis user may not run SELECT, so the database the URL names cannot be used; add +select to the user's ACL, or use database 0.",
+            { cause: err },
+          );
+        }
+      });
       this.ownsClient = true;
       this.countedOpen = true;
       countOpenStore((line) => this.warn(line));
@@ -141,6 +151,14 @@ export class RedisStore implements IdempotencyStore {
     } else {
       throw new IdempotencyConfigError('Expected an ioredis `Redis` or `Cluster` client, or a redis:// URL, for RedisStore.');
     }
+  }
+
+  // Set when the server refused the URL's database: every call fails with it, never in database 0.
+  private refusedDatabase: IdempotencyConfigError | undefined;
+
+  /** Throws when the connection is not on the URL's database (checked after each reply, which the handshake's SELECT precedes). */
+  private assertDatabase(): void {
+    if (this.refusedDatabase !== undefined) throw this.refusedDatabase;
   }
 
   async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
@@ -156,11 +174,13 @@ export class RedisStore implements IdempotencyStore {
       try {
         reply = await this.client.set(key, claim, 'PX', leaseMs, 'NX', 'GET');
       } catch (err) {
+        this.assertDatabase();
         if (!(err instanceof Error) || !/syntax error/i.test(err.message)) return rethrow(key, err);
         this.nativeClaim = false;
       }
     }
     if (reply === undefined) reply = await this.run(CLAIM, key, claim, leaseMs, request.withExpiry === true ? '1' : '0');
+    this.assertDatabase();
     if (!this.evictionChecked) this.checkEvictionSoon();
     if (reply === null) return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs };
     const nowMs = Date.now();
@@ -187,11 +207,15 @@ export class RedisStore implements IdempotencyStore {
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const raw = await this.client.get(key).catch((err: unknown) => rethrow(key, err));
+    this.assertDatabase();
     return raw === null ? undefined : decodeOrThrow(key, raw);
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.client.del(key).catch((err: unknown) => rethrow(key, err))) > 0;
+    this.assertDatabase();
+    const deleted = await this.client.del(key).catch((err: unknown) => rethrow(key, err));
+    this.assertDatabase();
+    return deleted > 0;
   }
 
   /** Closes the client if this store created it from a URL; a client you passed is left alone. */
@@ -237,6 +261,8 @@ export class RedisStore implements IdempotencyStore {
       return reply;
     } catch (err) {
       return rethrow(key, err);
+    } finally {
+      this.assertDatabase();
     }
   }
 }
@@ -261,6 +287,11 @@ function rethrow(key: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   if (message.includes('WRONGTYPE')) {
     throw new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause: err });
+  }
+  // An ACL that refuses a command the library needs will refuse it on every call: a configuration
+  // mistake, so never a reason to run unprotected (onStoreError 'continue' fails open on outages only).
+  if (message.startsWith('NOPERM')) {
+    throw new IdempotencyConfigError(`Redis refused a command for ${key} (${message}); grant the user the documented ACL: ~<prefix>:* +set +get +del +pttl +eval +evalsha +info.`, { cause: err });
   }
   throw new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause: err });
 }
