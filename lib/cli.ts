@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { isCommand, parseArgs, UsageError, type ParsedArgs } from './cli/args';
 import { connectTarget, type RedisTarget } from './cli/redisTarget';
+import { parseJsonExact } from './exactJson';
 import { hashValue, recordKeyPrefix } from './key';
 import { DEFAULTS } from './options';
 import { decodeRecord, RecordStatus, type IdempotencyRecord } from './record';
@@ -59,7 +60,7 @@ function recordKeyOf(flags: Flags): string {
 
 function parseKeyJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text); // big numbers exactly, as a JSON body's key reads them
   } catch {
     throw new UsageError('--key-json is not valid JSON.');
   }

@@ -6,12 +6,11 @@ import {
   IdempotencyError,
   IdempotencyErrorCode,
   IdempotencyInProgressError,
-  IdempotencyKeyError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultError,
   IdempotencyStoreError,
 } from './errors';
-import { compileSelector, hashValue, MISSING, recordKeyPrefix, select, type CompiledSelector } from './key';
+import { compileSelector, hashValue, legacyValidationValue, missingKeyError, MISSING, recordKeyPrefix, select, type CompiledSelector } from './key';
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
 import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
 import { createSealer, type EncryptionOptions, type Sealer } from './encryption';
@@ -208,21 +207,26 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     // The key is fixed here, before the method runs: a method that mutates its event still
     // completes or releases the record it claimed.
     const event = args[r.eventArgIndex];
-    // Both selections run synchronously, so one shared cache of parsed JSON strings serves them.
-    if (PARSED.size > 0) PARSED.clear();
-    const keyValue = select(event, r.key, PARSED);
-    if (keyValue === MISSING) {
-      if (r.requireKey) {
-        throw new IdempotencyKeyError(`${r.namespace}: no idempotency key found in the event (requireKey is set); send the key, or check the \`key\` option.`);
+    let keyHash: string;
+    let validationHash: string | undefined;
+    // Both selections run synchronously, so one shared cache of parsed JSON strings serves them;
+    // emptied after, so that it does not keep the event's parsed body alive.
+    try {
+      const keyValue = select(event, r.key, PARSED);
+      if (keyValue === MISSING) {
+        // The error names the path and where it stopped (configuration, never event data).
+        const error = missingKeyError(r.namespace, event, r.key);
+        if (r.requireKey) throw error;
+        logCall(r, startedAt, Decision.KeyMissing, undefined, error);
+        return UNPROTECTED;
       }
-      logCall(r, startedAt, Decision.KeyMissing, undefined);
-      return UNPROTECTED;
+      keyHash = hashValue(keyValue, r.key.label);
+      validationHash = r.validate === undefined ? undefined : validationHashOf(r.namespace, event, r.validate);
+    } finally {
+      if (PARSED.size > 0) PARSED.clear();
     }
-    const keyHash = hashValue(keyValue);
     const recordKey = r.keyPrefix + keyHash;
-    const validationHash = r.validate === undefined ? undefined : hashValue(orNull(select(event, r.validate, PARSED)));
-    if (PARSED.size > 0) PARSED.clear(); // do not keep the event's parsed body alive
-    const call: Call = { r, startedAt, keyHash, recordKey, validationHash };
+    const call: Call = { r, startedAt, keyHash, recordKey, validationHash, event };
     // The store first: with `store: (self) => self.store` (a store per tenant), the same record
     // key in another store is another record.
     const store = resolveStore(r, self);
@@ -365,16 +369,38 @@ interface Call {
   readonly keyHash: string;
   readonly recordKey: string;
   readonly validationHash: string | undefined;
+  /** Read again only on a validation mismatch, for records stored by version 0.1. */
+  readonly event: unknown;
 }
 
 const PARSED = new Map<string, unknown>();
+
+/** A validate part that is not there is an error, not a match: a typo must not switch validation off. */
+function validationHashOf(namespace: string, event: unknown, selector: CompiledSelector): string {
+  const value = select(event, selector, PARSED);
+  if (value === MISSING) throw missingKeyError(namespace, event, selector);
+  return hashValue(value, selector.label);
+}
+
+// Version 0.1 hashed a validated JSON body as its raw text: a byte-identical retry of a request
+// it recorded still matches after an upgrade (computed only when the hashes differ).
+function matchesLegacyValidation(call: Call, storedHash: string): boolean {
+  const selector = call.r.validate;
+  if (selector === undefined) return false;
+  try {
+    const legacy = legacyValidationValue(call.event, selector);
+    return legacy !== MISSING && hashValue(legacy) === storedHash;
+  } catch {
+    return false;
+  }
+}
 
 function logCall(r: Resolved, startedAt: number, decision: Decision, keyHash: string | undefined, err?: unknown): void {
   logDecision(r.logger, r.onDecision, decision, r.namespace, Math.round((performance.now() - startedAt) * 1000) / 1000, keyHash, err);
 }
 
 function mismatch(call: Call, storedHash: string | undefined): void {
-  if (call.validationHash !== undefined && storedHash !== undefined && storedHash !== call.validationHash) {
+  if (call.validationHash !== undefined && storedHash !== undefined && storedHash !== call.validationHash && !matchesLegacyValidation(call, storedHash)) {
     logCall(call.r, call.startedAt, Decision.PayloadMismatch, call.keyHash);
     throw new IdempotencyPayloadMismatchError(call.r.namespace, call.keyHash);
   }
@@ -415,10 +441,6 @@ function safePredicate(predicate: (value: unknown) => boolean, value: unknown): 
   } catch {
     return false;
   }
-}
-
-function orNull(value: unknown): unknown {
-  return value === MISSING ? null : value;
 }
 
 function serialize(r: Resolved, result: unknown, recordKey: string, validationHash: string | undefined, keyHash: string, log: (d: Decision, k?: string, e?: unknown) => void): string | undefined {

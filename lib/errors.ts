@@ -63,8 +63,11 @@ export class IdempotencyConfigError extends IdempotencyError {
 }
 
 /**
- * No idempotency key could be derived from the event (with `requireKey: true`), or the key value
- * cannot be hashed (a cycle, a `BigInt`, a key function that threw). Thrown before the method runs.
+ * No idempotency key could be derived from the event (unless `requireKey: false`), the part to
+ * `validate` is missing, or a value cannot be hashed faithfully (a Promise from an `async` key
+ * function, a `Map`, a `Date`, a cycle...), or reading the event threw (a key function, a getter;
+ * the error is the `cause`). The message names the option and path, never the value. Thrown
+ * before the method runs.
  *
  * @example
  * ```ts

@@ -58,13 +58,17 @@ export interface IdempotencyDefaults {
    */
   readonly logger?: IdempotencyLogger;
   /**
-   * Which part of the event is the idempotency key.
+   * Which part of the event is the idempotency key: a path (`'body.orderId'`,
+   * `'Records[0].messageId'`, `'headers["idempotency-key"]'`), several paths, or a synchronous
+   * function. Paths in other syntaxes (JSONPath, JMESPath) are refused here with a hint.
    * @default the whole event
    */
   readonly key?: KeySelector;
   /**
    * Which part of the event must match on a repeat (e.g. `'body'`); a repeat with the same key and
-   * a different part throws `IdempotencyPayloadMismatchError`.
+   * a different part throws `IdempotencyPayloadMismatchError`. A JSON body is compared as parsed
+   * JSON (key order and spacing do not matter); an absent `body` reads as `null`; a path that finds
+   * nothing throws `IdempotencyKeyError` (a typo must not switch validation off).
    * @default no validation
    */
   readonly validate?: KeySelector;
@@ -80,9 +84,12 @@ export interface IdempotencyDefaults {
    */
   readonly leaseSeconds?: number;
   /**
-   * Throw `IdempotencyKeyError` (before running anything) when the key is missing from the event,
-   * instead of logging a warning and running without idempotency.
-   * @default false
+   * When the key is missing from the event (a path finds nothing, `null` or `''`; a key function
+   * returns none), throw `IdempotencyKeyError` before running anything; its message names the path
+   * and where it stopped. `false` runs the method without idempotency instead, with a warn-level
+   * `key_missing` line naming the path (Powertools' default): a typo in a path then switches
+   * protection off.
+   * @default true
    */
   readonly requireKey?: boolean;
   /**
@@ -223,7 +230,7 @@ export interface IdempotencyOptions extends IdempotencyDefaults {
 /** The built-in defaults, lowest precedence. */
 export const DEFAULTS = {
   ttlSeconds: 3600,
-  requireKey: false,
+  requireKey: true,
   prefix: 'idempotency',
   onStoreError: OnStoreError.Fail,
   maxResultBytes: 6 * 1024 * 1024,

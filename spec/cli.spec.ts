@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { hashValue, makeIdempotent, RedisStore } from '../lib';
@@ -45,6 +46,12 @@ describe('lambda-idempotency CLI', () => {
     expect(out.expiresInMs).toBeGreaterThan(3_500_000);
     expect(text).not.toContain('paid');
     expect(text).not.toContain(PASSWORD);
+  });
+
+  it('computes the key of a --key-json id above 2^53 exactly, as a JSON body reads it', async () => {
+    const { text } = await cli('inspect', '--namespace', 'Payments.charge', '--key-json', '{"id":9007199254740993}', '--json');
+    const exact = createHash('sha256').update('{"id":9007199254740993}').digest('hex'); // not ...992, the nearest double
+    expect(JSON.parse(text)).toMatchObject({ key: `idempotency:Payments.charge:${exact}`, status: 'ABSENT' });
   });
 
   it('prints the stored result only with --show-result', async () => {

@@ -295,14 +295,16 @@ describe('engine decisions (mocked ioredis)', () => {
     expect(scriptCalls(redis).map((c) => c[0])).toEqual(['claim']);
   });
 
-  it('runs without idempotency and warns when the key is missing', async () => {
-    await expect(wrap()({})).resolves.toEqual({ charged: true });
+  it('runs without idempotency and warns, naming the path, when the key is missing and requireKey is false', async () => {
+    await expect(wrap({ requireKey: false })({})).resolves.toEqual({ charged: true });
     expect(redis.calls).toEqual([]);
-    expect(logger.lines).toEqual([expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ decision: 'key_missing' }) })]);
+    expect(logger.lines).toEqual([
+      expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ decision: 'key_missing', error: expect.objectContaining({ message: expect.stringContaining("`key` path 'orderId' found nothing") }) }) }),
+    ]);
   });
 
-  it('throws IdempotencyKeyError before anything runs when requireKey is set', async () => {
-    await expect(wrap({ requireKey: true })({ orderId: '' })).rejects.toThrow(IdempotencyKeyError);
+  it('throws IdempotencyKeyError before anything runs when the key is missing (requireKey defaults to true)', async () => {
+    await expect(wrap()({ orderId: '' })).rejects.toThrow(IdempotencyKeyError);
     expect(method).not.toHaveBeenCalled();
     expect(redis.calls).toEqual([]);
   });

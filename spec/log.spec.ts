@@ -36,7 +36,7 @@ describe('decision log lines (Powertools Logger)', () => {
         if (event.fail) throw new Error('declined');
         return { ok: true };
       },
-      { key: 'key', store, logger },
+      { key: 'key', store, logger, requireKey: false },
     );
     const lines = await printed(async () => {
       await charge({ key: SECRET_KEY });
