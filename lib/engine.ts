@@ -369,7 +369,7 @@ interface Call {
   readonly keyHash: string;
   readonly recordKey: string;
   readonly validationHash: string | undefined;
-  /** Read again only on a validation mismatch, for records stored by version 0.1. */
+  /** Read again only on a validation mismatch, for records stored by version 0.1.x. */
   readonly event: unknown;
 }
 
@@ -382,7 +382,7 @@ function validationHashOf(namespace: string, event: unknown, selector: CompiledS
   return hashValue(value, selector.label);
 }
 
-// Version 0.1 hashed a validated JSON body as its raw text: a byte-identical retry of a request
+// Version 0.1.x hashed a validated JSON body as its raw text: a byte-identical retry of a request
 // it recorded still matches after an upgrade (computed only when the hashes differ).
 function matchesLegacyValidation(call: Call, storedHash: string): boolean {
   const selector = call.r.validate;

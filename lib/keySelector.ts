@@ -112,8 +112,8 @@ export function select(event: unknown, selector: CompiledSelector, parsed: Map<s
 }
 
 /**
- * The validated part as version 0.1 read a `body`: its raw text (`''` as `null`) rather than its
- * parsed JSON, so a record 0.1 stored still matches a byte-identical retry after an upgrade.
+ * The validated part as version 0.1.x read a `body`: its raw text (`''` as `null`) rather than its
+ * parsed JSON, so a record 0.1.x stored still matches a byte-identical retry after an upgrade.
  * Everything else reads as {@link select} reads it, so this never merges values that `select`
  * keeps apart. Read only when the current validation hash differs from the stored one.
  *

@@ -222,7 +222,7 @@ describe('validation', () => {
     expect(runs()).toBe(0);
   });
 
-  it('still replays a byte-identical retry of a record stored by version 0.1, which hashed the body text', async () => {
+  it('still replays a byte-identical retry of a record stored by version 0.1.x, which hashed the body text', async () => {
     const { fn, runs, store } = counted({ key: 'headers.idempotency-key', validate: 'body' });
     const body = '{"orderId":"o-1","amount":5}';
     const recordKey = recordKeyPrefix('idempotency', 'charge') + hashValue('k');

@@ -190,7 +190,7 @@ describe('the validated part', () => {
     expect(pickValidated({ a: '' }, (e: { a: string }) => e.a)).toBe('');
   });
 
-  it('reads a body as version 0.1 did for records it stored (its raw text, empty as null), and nothing else differently', () => {
+  it('reads a body as version 0.1.x did for records it stored (its raw text, empty as null), and nothing else differently', () => {
     const event = { body: '{"b":1,"a":2}', detail: { note: '' } };
     expect(legacyValidationValue(event, compileSelector('body', 'validate'))).toBe('{"b":1,"a":2}');
     expect(legacyValidationValue({ body: '' }, compileSelector('body', 'validate'))).toBeNull();
