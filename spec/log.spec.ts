@@ -156,7 +156,7 @@ const DECISIONS: Record<string, (observers: Observers) => Promise<Outcome>> = {
     return outcomeOf(fn({ id: 'a', amount: 2 }));
   },
   async key_missing(o) {
-    const fn = makeIdempotent(async function keyless(_e: { id?: string }) { return 'ran'; }, { key: 'id', store: new MemoryStore(), ...o });
+    const fn = makeIdempotent(async function keyless(_e: { id?: string }) { return 'ran'; }, { key: 'id', requireKey: false, store: new MemoryStore(), ...o });
     return outcomeOf(fn({}));
   },
   async store_error(o) {

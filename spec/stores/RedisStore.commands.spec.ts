@@ -50,7 +50,8 @@ describe('Redis commands per path (MONITOR)', () => {
       return { ok: event.id };
     },
     // A store function: the store is created in beforeAll, after this wrapper.
-    { key: 'id', validate: 'amount', store: () => store, logger },
+    // `amount` is optional: a validate function compares it when absent too (a path would refuse).
+    { key: 'id', validate: (event: { amount?: number }) => event.amount, store: () => store, logger },
   );
 
   it('costs one plain command on a hit and two on a miss, once the scripts are cached', async () => {
