@@ -138,6 +138,8 @@ function callKeyFunction(event: unknown, selector: CompiledSelector & { kind: 'f
   try {
     value = selector.fn(event);
   } catch (err) {
+    // A key function built on select (the HTTP scope) already says which path failed.
+    if (err instanceof IdempotencyKeyError) throw err;
     throw new IdempotencyKeyError(`The \`${selector.role}\` function threw while reading the event; fix the function or the event shape (its error is the cause).`, { cause: err });
   }
   if (isThenable(value)) {

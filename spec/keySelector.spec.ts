@@ -105,6 +105,13 @@ describe('key functions', () => {
     expect(err.cause).toBeInstanceOf(TypeError);
   });
 
+  it('passes on an IdempotencyKeyError from a key function built on select, message intact', () => {
+    const inner = compileSelector('body.orderId');
+    const err = thrown(() => pick({ body: { get orderId(): never { throw new Error('x'); } } }, (e: unknown) => select(e, inner, new Map())));
+    expect(err).toBeInstanceOf(IdempotencyKeyError);
+    expect(err.message).toMatch(/`key` path 'body\.orderId' from the event threw/);
+  });
+
   it('refuses an async key function: its Promise is not a key', () => {
     const err = thrown(() => pick({ id: 'a' }, async (e: { id: string }) => e.id));
     expect(err).toBeInstanceOf(IdempotencyKeyError);
