@@ -134,8 +134,33 @@ describe('Redis ACL user and password', () => {
       }
       await expect(store.get(key)).rejects.toBeInstanceOf(IdempotencyConfigError);
       expect(runs).toBe(0);
+      // Nothing reached database 0 either: production's record is untouched, no claim beside it.
+      await expect(admin.get(key)).resolves.toBe('C||v"production result"');
+      const other = `idempotency:selected:${hashValue('order-2')}`;
+      await expect(fn({ id: 'order-2' })).rejects.toBeInstanceOf(IdempotencyConfigError);
+      await expect(admin.exists(other)).resolves.toBe(0);
     } finally {
       await admin.del(key);
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
+  it('fails closed when the URL names a database the server does not have (ERR DB index is out of range)', async () => {
+    const admin = new Redis({ port: server.port, username: 'inspector', password: PASSWORD });
+    const store = new RedisStore(`redis://inspector:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}/99`);
+    let runs = 0;
+    const fn = makeIdempotent(async function missingDb(_e: { id: string }) {
+      runs++;
+      return 'ran';
+    }, { key: 'id', store, logger: new CaptureLogger(), onStoreError: 'continue' });
+    try {
+      const error = await fn({ id: 'order-1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toContain('out of range');
+      expect(runs).toBe(0);
+      await expect(admin.exists(`idempotency:missingDb:${hashValue('order-1')}`)).resolves.toBe(0);
+    } finally {
       admin.disconnect();
       await store.close();
     }

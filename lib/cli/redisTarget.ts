@@ -41,18 +41,20 @@ export async function connectTarget(url: string): Promise<RedisTarget> {
   // database 0: the CLI would then read and delete another environment's records.
   let selectRefused: Error | undefined;
   client.on('error', (err: Error) => {
-    if (/NOPERM.*\bselect\b/i.test(err.message)) selectRefused = err;
+    if ((err as { command?: { name?: unknown } }).command?.name !== 'select') return;
+    selectRefused = err;
+    client.disconnect(); // before the queued INFO runs in database 0
   });
-  let info: string;
+  let info = '';
   try {
     // Sent after the connection handshake (AUTH, SELECT), so a refused SELECT is known by now.
     info = await client.info('cluster');
-    if (selectRefused !== undefined) {
-      throw new Error("The Redis user may not run SELECT, so the database the URL names cannot be chosen; add +select to the user's ACL, or use database 0.");
-    }
   } catch (err) {
     client.disconnect();
-    throw err;
+    if (selectRefused === undefined) throw err;
+  }
+  if (selectRefused !== undefined) {
+    throw new Error(`Redis refused to select the database the URL names (${selectRefused.message}); add +select to the user's ACL, or name a database the server has.`);
   }
   if (!/cluster_enabled:1/.test(info)) return standalone(client);
   client.disconnect();

@@ -134,14 +134,7 @@ export class RedisStore implements IdempotencyStore {
       // error is heard here: ioredis reports a refused SELECT (an ACL without +select for the
       // URL's database) only as this event, and goes on in database 0, where another
       // environment's records would be replayed.
-      this.client.on('error', (err: unknown) => {
-        if (err instanceof Error && /NOPERM.*\bselect\b/i.test(err.message)) {
-          this.refusedDatabase = new IdempotencyConfigError(
-            "The Redis user may not run SELECT, so the database the URL names cannot be used; add +select to the user's ACL, or use database 0.",
-            { cause: err },
-          );
-        }
-      });
+      this.client.on('error', (err: unknown) => this.onClientError(err));
       this.ownsClient = true;
       this.countedOpen = true;
       countOpenStore((line) => this.warn(line));
@@ -161,6 +154,28 @@ export class RedisStore implements IdempotencyStore {
     if (this.refusedDatabase !== undefined) throw this.refusedDatabase;
   }
 
+  /**
+   * ioredis reports a failed SELECT (an ACL without +select, a database index the server does not
+   * have) only as an 'error' event, then works on in database 0, where another environment's
+   * records would be replayed or locked. Timeline: handshake SELECT fails → this handler runs →
+   * ready → queued commands flush. Disconnecting here, before ready, keeps every one of them out
+   * of database 0; from then on each call fails with the configuration error.
+   */
+  private onClientError(err: unknown): void {
+    if (!(err instanceof Error) || (err as { command?: { name?: unknown } }).command?.name !== 'select') return;
+    this.refusedDatabase ??= new IdempotencyConfigError(
+      `Redis refused to select the database the URL names (${err.message}); add +select to the user's ACL, or name a database the server has (0 when unsure).`,
+      { cause: err },
+    );
+    this.client.disconnect();
+  }
+
+  /** Wraps a failed command's error; a refused database explains every failure after it. */
+  private fail(key: string, err: unknown): never {
+    this.assertDatabase();
+    return rethrow(key, err);
+  }
+
   async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
     const { leaseMs } = request;
     // The lease end in the record is the caller's clock and only feeds retry-after hints; the lease
@@ -174,8 +189,7 @@ export class RedisStore implements IdempotencyStore {
       try {
         reply = await this.client.set(key, claim, 'PX', leaseMs, 'NX', 'GET');
       } catch (err) {
-        this.assertDatabase();
-        if (!(err instanceof Error) || !/syntax error/i.test(err.message)) return rethrow(key, err);
+        if (!(err instanceof Error) || !/syntax error/i.test(err.message)) return this.fail(key, err);
         this.nativeClaim = false;
       }
     }
@@ -206,14 +220,14 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
-    const raw = await this.client.get(key).catch((err: unknown) => rethrow(key, err));
+    const raw = await this.client.get(key).catch((err: unknown) => this.fail(key, err));
     this.assertDatabase();
     return raw === null ? undefined : decodeOrThrow(key, raw);
   }
 
   async delete(key: string): Promise<boolean> {
     this.assertDatabase();
-    const deleted = await this.client.del(key).catch((err: unknown) => rethrow(key, err));
+    const deleted = await this.client.del(key).catch((err: unknown) => this.fail(key, err));
     this.assertDatabase();
     return deleted > 0;
   }
@@ -260,7 +274,7 @@ export class RedisStore implements IdempotencyStore {
       this.loaded.add(lua.sha);
       return reply;
     } catch (err) {
-      return rethrow(key, err);
+      return this.fail(key, err);
     } finally {
       this.assertDatabase();
     }
