@@ -73,10 +73,12 @@ function checkKey(values: readonly string[]): string | undefined {
   if (key.trim() === '') {
     throw new IdempotencyKeyRejectedError('empty', 'Expected the Idempotency-Key header to be a non-empty key such as a UUID, got an empty or whitespace-only value.');
   }
-  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+  // Characters are code points: an emoji is one character, though two UTF-16 units.
+  const characters = key.length > MAX_IDEMPOTENCY_KEY_LENGTH ? [...key].length : key.length;
+  if (characters > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new IdempotencyKeyRejectedError(
       'too_long',
-      `Expected the Idempotency-Key header to be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}; send a shorter key such as a UUID.`,
+      `Expected the Idempotency-Key header to be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${characters}; send a shorter key such as a UUID.`,
     );
   }
   return key;

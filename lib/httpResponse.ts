@@ -31,15 +31,24 @@ export interface HttpResponse {
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 /**
- * Is this value a proxy result (an object with a numeric `statusCode`)?
+ * Is this value a proxy result (an object with a `statusCode`)? A status given as a numeric string
+ * (`'200'`, as older API Gateway blueprints return, and API Gateway accepts) counts too, so such a
+ * response gets the same cookie and 5xx rules.
  *
  * @example
  * ```ts
  * isHttpResponse({ statusCode: 201 }); // true
+ * isHttpResponse({ statusCode: '503' }); // true
  * ```
  */
 export function isHttpResponse(value: unknown): value is HttpResponse {
-  return value !== null && typeof value === 'object' && typeof (value as HttpResponse).statusCode === 'number';
+  return value !== null && typeof value === 'object' && statusOf((value as { statusCode?: unknown }).statusCode) !== undefined;
+}
+
+/** The status as a number: a number, or a string of three digits; else `undefined`. */
+function statusOf(statusCode: unknown): number | undefined {
+  if (typeof statusCode === 'number') return statusCode;
+  return typeof statusCode === 'string' && /^[0-9]{3}$/.test(statusCode) ? Number(statusCode) : undefined;
 }
 
 /**
@@ -96,7 +105,9 @@ function withoutSetCookie<V>(headers: Record<string, V>): Record<string, V> {
  * ```
  */
 export function isStorableResponse(result: unknown): boolean {
-  return !isHttpResponse(result) || (result.statusCode < 500 && result.statusCode !== 429);
+  if (!isHttpResponse(result)) return true;
+  const status = statusOf(result.statusCode) as number;
+  return status < 500 && status !== 429;
 }
 
 /**

@@ -229,6 +229,18 @@ describeEachBackend('IdempotentHttp', (backend) => {
       expect(api.runs).toBe(1);
     });
 
+    it("treats a status given as a string ('503', '200') as the number: a 503 is not stored, a 200's cookies are not replayed", async () => {
+      const api = paymentsApi({}, (run) =>
+        run === 1 ? ({ statusCode: '503', body: '{}' } as never) : ({ statusCode: '200', headers: { 'Set-Cookie': `session=s${run}` }, body: `{"run":${run}}` } as never),
+      );
+      const key = randomUUID();
+      expect(await api.create(v2PublicEvent(order, { 'Idempotency-Key': key }), lambdaContext())).toMatchObject({ statusCode: '503' });
+      expect(await api.create(v2PublicEvent(order, { 'Idempotency-Key': key }), lambdaContext())).toMatchObject({ statusCode: '200', body: '{"run":2}' });
+      const replay = await api.create(v2PublicEvent(order, { 'Idempotency-Key': key }), lambdaContext());
+      expect(replay).toEqual({ statusCode: '200', headers: { 'Idempotent-Replayed': 'true' }, body: '{"run":2}' });
+      expect(api.runs).toBe(2);
+    });
+
     it('stores a 5xx when your cacheResult says so', async () => {
       const api = paymentsApi({ cacheResult: () => true }, () => ({ statusCode: 503, body: '{}' }));
       const key = randomUUID();
@@ -254,6 +266,13 @@ describeEachBackend('IdempotentHttp', (backend) => {
       expect(response.body).not.toContain(key.slice(0, 20));
       expect(claims).not.toHaveBeenCalled();
       expect(api.runs).toBe(0);
+    });
+
+    it('counts characters, not UTF-16 units: 255 emoji are accepted, 256 are not', async () => {
+      const api = paymentsApi();
+      expect(await api.create(v2PublicEvent(order, { 'Idempotency-Key': '\u{1F600}'.repeat(255) }), lambdaContext())).toMatchObject({ statusCode: 201 });
+      expect(await api.create(v2PublicEvent(order, { 'Idempotency-Key': '\u{1F600}'.repeat(256) }), lambdaContext())).toMatchObject({ statusCode: 400 });
+      expect(api.runs).toBe(1);
     });
 
     it('accepts a key of exactly 255 characters', async () => {
