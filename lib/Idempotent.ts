@@ -2,8 +2,8 @@ import type { EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
 import { wrapFunction } from './makeIdempotent';
-import { assertReflectMetadata, defineClassDefaults, defineMethodOptions, readClassDefaults, readMethodOptions } from './metadata';
-import { validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from './options';
+import { declareMethod, defineClassDefaults, findMethod, ownMetadata, readClassDefaults, type Constructor, type MethodRecord } from './metadata';
+import { layerOptions, validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from './options';
 
 /** An async method: idempotent methods always return a promise. */
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -25,11 +25,11 @@ export interface IdempotentMethodDecorator {
 /**
  * Makes a class method idempotent. Pass the key's dot path (or paths, or a function), or the full
  * options. The method is wrapped once, when the decorator is applied; `this` is kept, so injected
- * services work. Requires `import 'reflect-metadata'` once at the entry point.
+ * services work. Works in both decorator dialects without `reflect-metadata` (NestJS needs it for
+ * itself). The record namespace is `ClassName.method` of the declaring class unless `name` is set.
  *
  * @example
  * ```ts
- * import 'reflect-metadata';
  * import { Idempotent, configureIdempotency, RedisStore } from 'lambda-idempotency';
  *
  * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!) });
@@ -49,60 +49,120 @@ export function Idempotent(keyOrOptions: KeySelector | IdempotencyOptions = {}):
   const options: IdempotencyOptions = isSelector(keyOrOptions) ? { key: keyOrOptions } : keyOrOptions;
   validateOptions(options, '@Idempotent');
   return function decorate(target: object, key: string | symbol | ClassMethodDecoratorContext, descriptor?: PropertyDescriptor) {
-    assertReflectMetadata();
-    if (typeof key === 'object') {
-      const owner = ownerFinder(() => wrapped, key.name, key.static);
-      key.addInitializer(function (this: unknown) {
-        defineMethodOptions(owner(this).prototype, key.name, options);
-      });
-      const wrapped = wrapFunction(target as AsyncMethod, options, bindingFor(owner, key.name));
-      return wrapped;
-    }
-    const ctor = (typeof target === 'function' ? target : target.constructor) as Constructor;
-    defineMethodOptions(target, key, options);
-    (descriptor as PropertyDescriptor).value = wrapFunction((descriptor as PropertyDescriptor).value, options, bindingFor(() => ctor, key));
+    if (typeof key === 'object') return decorateStandard(target as AsyncMethod, key, options);
+    decorateLegacy(target, key, descriptor as PropertyDescriptor, options);
     return descriptor;
   } as IdempotentMethodDecorator;
 }
-
-type Constructor = abstract new (...args: never[]) => unknown;
 
 function isSelector(value: unknown): value is KeySelector {
   return typeof value === 'string' || typeof value === 'function' || Array.isArray(value);
 }
 
-function bindingFor(owner: (self: unknown) => Constructor, method: string | symbol): EngineBinding {
-  let defaults: { value: IdempotencyDefaults | undefined } | undefined;
-  let name: string | undefined;
-  return {
-    defaultName: (self) => (name ??= `${owner(self).name}.${String(method)}`),
-    // Class decorators run after method decorators, so the class defaults are read on first call.
-    classDefaults: (self) => (defaults ??= { value: readClassDefaults(owner(self)) }).value,
-  };
+/** Legacy decorators see their class: the method is recorded, and its namespace checked, at class definition. */
+function decorateLegacy(target: object, method: string | symbol, descriptor: PropertyDescriptor, options: IdempotencyOptions): void {
+  const isStatic = typeof target === 'function';
+  const record: MethodRecord = { method, isStatic, options, owner: (isStatic ? target : target.constructor) as Constructor };
+  declareMethod(target, record);
+  descriptor.value = wrapFunction(descriptor.value, options, bindingFor(record, () => record.owner as Constructor));
 }
 
 /**
- * TC39 method decorators do not see their class. It is found once, from the first `this`: the
- * object on its prototype chain that holds our wrapper (the class itself for static methods), or,
- * when another decorator replaced the wrapper, the nearest one defining the method.
+ * TC39 decorators do not see their class. The method is recorded under `context.metadata`, which
+ * becomes `Class[Symbol.metadata]`; the declaring class is the one on `this`'s chain that owns
+ * that object. Instance methods resolve it when an instance is constructed; static ones on their
+ * first call, because esbuild's `--keep-names` only renames the class after its static
+ * initializers ran.
  */
-function ownerFinder(wrapper: () => unknown, method: string | symbol, isStatic: boolean): (self: unknown) => Constructor {
-  let owner: Constructor | undefined;
-  const toClass = (o: object): Constructor => (isStatic ? o : (o as { constructor: Constructor }).constructor) as Constructor;
-  return (self) => {
-    if (owner !== undefined) return owner;
-    let nearest: object | undefined;
-    for (let o = self; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
-      const own = Object.getOwnPropertyDescriptor(o, method);
-      if (own === undefined) continue;
-      if (own.value === wrapper()) return (owner = toClass(o as object));
-      nearest ??= o as object;
+function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorContext, options: IdempotencyOptions): AsyncMethod {
+  const record: MethodRecord = { method: context.name, isStatic: context.static, options, owner: undefined };
+  const holder = (context.metadata ?? undefined) as object | undefined;
+  if (holder !== undefined) declareMethod(holder, record);
+  const owner = (self: unknown): Constructor => (record.owner ??= findDeclaringClass(self, record, holder, () => wrapped));
+  const wrapped = wrapFunction(value, options, bindingFor(record, owner));
+  if (!context.static) {
+    context.addInitializer(function (this: unknown) {
+      owner(this);
+    });
+  }
+  return wrapped;
+}
+
+function findDeclaringClass(self: unknown, record: MethodRecord, holder: object | undefined, wrapper: () => unknown): Constructor {
+  const found = holder !== undefined ? classWithMetadata(self, record, holder) : classWithWrapper(self, record, wrapper());
+  if (found !== undefined) return found;
+  throw new IdempotencyConfigError(
+    `@Idempotent ${String(record.method)} was called without its instance as \`this\`; bind it (\`handler.${String(record.method)}.bind(handler)\`) or call it as a method.`,
+  );
+}
+
+/** The classes on `self`'s chain, nearest first: for an instance method, its prototypes' own constructors. */
+function* classesOf(self: unknown, isStatic: boolean): Generator<Constructor> {
+  for (let o = self; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
+    const c = isStatic ? o : Object.prototype.hasOwnProperty.call(o, 'constructor') ? (o as { constructor: unknown }).constructor : undefined;
+    if (typeof c === 'function') yield c as Constructor;
+  }
+}
+
+function classWithMetadata(self: unknown, record: MethodRecord, holder: object): Constructor | undefined {
+  for (const c of classesOf(self, record.isStatic)) if (ownMetadata(c) === holder) return c;
+  return undefined;
+}
+
+/**
+ * Without a metadata object from the compiler: the class whose prototype holds our wrapper, or,
+ * when another decorator replaced it, the nearest one defining the method. Recorded there, so
+ * `getIdempotencyOptions` finds it from then on.
+ */
+function classWithWrapper(self: unknown, record: MethodRecord, wrapper: unknown): Constructor | undefined {
+  let nearest: Constructor | undefined;
+  let holding: Constructor | undefined;
+  for (const c of classesOf(self, record.isStatic)) {
+    const own = Object.getOwnPropertyDescriptor(record.isStatic ? c : c.prototype, record.method);
+    if (own === undefined) continue;
+    nearest ??= c;
+    if (own.value === wrapper) {
+      holding = c;
+      break;
     }
-    if (nearest !== undefined) return (owner = toClass(nearest));
-    throw new IdempotencyConfigError(
-      `@Idempotent ${String(method)} was called without its instance as \`this\`; bind it (\`handler.${String(method)}.bind(handler)\`) or call it as a method.`,
-    );
+  }
+  const owner = holding ?? nearest;
+  if (owner !== undefined) declareMethod(record.isStatic ? owner : owner.prototype, record);
+  return owner;
+}
+
+/** A decorated method as a call sees it: options, class defaults, namespace. */
+interface DecoratedMethod {
+  readonly options: IdempotencyOptions;
+  readonly classDefaults: IdempotencyDefaults | undefined;
+  readonly namespace: string;
+}
+
+/**
+ * The one derivation of a decorated method's namespace and class defaults, from its declaring
+ * class, used by the engine on every call and by `getIdempotencyOptions` / `idempotencyKeyFor`,
+ * so an operator's key is the key a call writes, also for an inherited method.
+ */
+function decoratedMethod(record: MethodRecord): DecoratedMethod {
+  const owner = record.owner as Constructor;
+  return {
+    options: record.options,
+    classDefaults: readClassDefaults(owner),
+    namespace: record.options.name ?? `${owner.name}.${String(record.method)}`,
   };
+}
+
+function bindingFor(record: MethodRecord, owner: (self: unknown) => Constructor): EngineBinding {
+  // Resolved on the first call, when the class decorator (which runs after method decorators) has run.
+  let resolved: DecoratedMethod | undefined;
+  const resolve = (self: unknown): DecoratedMethod => {
+    if (resolved === undefined) {
+      owner(self);
+      resolved = decoratedMethod(record);
+    }
+    return resolved;
+  };
+  return { defaultName: (self) => resolve(self).namespace, classDefaults: (self) => resolve(self).classDefaults };
 }
 
 /**
@@ -127,8 +187,10 @@ export function IdempotentClass(defaults: IdempotencyDefaults): <T extends Const
 }
 
 /**
- * The options a decorated method was given, merged over its class defaults, with its resolved
- * namespace. Process-wide defaults (`configureIdempotency`) apply on top at call time.
+ * The options a decorated method was given, layered over its class defaults, with its resolved
+ * namespace (`ClassName.method` of the class that declares it, also when asked through a
+ * subclass). Works in both decorator dialects before any instance exists. Process-wide defaults
+ * (`configureIdempotency`) apply on top at call time.
  *
  * @example
  * ```ts
@@ -136,7 +198,18 @@ export function IdempotentClass(defaults: IdempotencyDefaults): <T extends Const
  * ```
  */
 export function getIdempotencyOptions(target: Constructor, method: string | symbol): IdempotencyOptions | undefined {
-  const options = readMethodOptions(target.prototype as object, method) ?? readMethodOptions(target, method);
-  if (options === undefined) return undefined;
-  return { ...readClassDefaults(target), ...options, name: options.name ?? `${target.name}.${String(method)}` };
+  const record = findMethod(target, method);
+  if (record === undefined) return undefined;
+  const { options, classDefaults, namespace } = decoratedMethod(record);
+  return { ...layerOptions(classDefaults, options), name: namespace };
+}
+
+/**
+ * A decorated method of `target` (declared or inherited) as a call on it derives it; throws
+ * {@link IdempotencyConfigError} when `target` has no such `@Idempotent` method.
+ */
+export function describeDecoratedMethod(target: Constructor, method: string | symbol): DecoratedMethod {
+  const record = findMethod(target, method);
+  if (record === undefined) throw new IdempotencyConfigError(`${target.name}.${String(method)} is not an @Idempotent method.`);
+  return decoratedMethod(record);
 }

@@ -1,10 +1,9 @@
 /**
- * Metadata keys. Symbols (not strings) so no other library's metadata can collide with ours;
- * `Symbol.for` so that two copies of the package in one bundle still read each other's metadata.
+ * Keys of the library's process-wide registries on `globalThis`. `Symbol.for`, so that two copies
+ * of the package in one process (a bundle plus a dependency's copy) share them: one copy's
+ * `idempotencyKeyFor` finds a method the other decorated. Versioned, so a copy with another
+ * record shape never reads this one's.
  */
 
-/** Metadata key of a decorated method's options (on the class prototype, per method name). */
-export const METHOD_OPTIONS_KEY: unique symbol = Symbol.for('lambda-idempotency:method-options');
-
-/** Metadata key of a class's idempotency defaults (on the constructor). */
-export const CLASS_DEFAULTS_KEY: unique symbol = Symbol.for('lambda-idempotency:class-defaults');
+/** Registry of decorated methods and class defaults (lib/metadata.ts). */
+export const DECORATIONS_KEY: unique symbol = Symbol.for('lambda-idempotency:decorations:v1');

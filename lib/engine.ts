@@ -12,7 +12,7 @@ import {
 } from './errors';
 import { compileSelector, hashValue, legacyValidationValue, missingKeyError, MISSING, recordKeyPrefix, select, type CompiledSelector } from './key';
 import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from './log';
-import { DEFAULTS, getProcessDefaults, isStore, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
+import { DEFAULTS, getProcessDefaults, isStore, layerOptions, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from './options';
 import { createSealer, type EncryptionOptions, type Sealer } from './encryption';
 import { LocalCacheSlot, type LocalCacheOptions } from './localCache';
 import { jsonSerializer, type Serializer } from './serializer';
@@ -82,9 +82,8 @@ function nextToken(): string {
 }
 
 function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults | undefined, name: string): Resolved {
-  const process = getProcessDefaults().defaults;
-  // Each field falls back to DEFAULTS below, so an explicit `undefined` also means the default.
-  const o: IdempotencyOptions = { ...process, ...classDefaults, ...options };
+  // An option given as `undefined` at a level is not set there: the level below keeps its value.
+  const o: IdempotencyOptions = layerOptions(getProcessDefaults().defaults, classDefaults, options);
   const namespace = o.name ?? name;
   return {
     namespace,

@@ -48,8 +48,8 @@ export class IdempotencyError extends Error {
 }
 
 /**
- * Invalid options, or the library is used in a way that cannot work (no store configured,
- * `reflect-metadata` not loaded). Thrown up front, at configuration or decoration time where possible.
+ * Invalid options, or the library is used in a way that cannot work (no store configured). Thrown
+ * up front, at configuration or decoration time where possible.
  *
  * @example
  * ```ts

@@ -1,14 +1,14 @@
-import { IdempotencyConfigError } from './errors';
-import { getIdempotencyOptions } from './Idempotent';
+import { describeDecoratedMethod } from './Idempotent';
 import { compileSelector, hashValue, MISSING, recordKeyPrefix, select } from './key';
-import { DEFAULTS, getProcessDefaults } from './options';
-
-type Constructor = abstract new (...args: never[]) => unknown;
+import type { Constructor } from './metadata';
+import { DEFAULTS, getProcessDefaults, layerOptions } from './options';
 
 /**
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would
- * (method options over class defaults over `configureIdempotency`); `undefined` when the event
- * holds no key. Use it with the store to inspect or reset a record.
+ * (method options over class defaults over `configureIdempotency`, and the namespace of the class
+ * that declares the method, also when given a subclass); `undefined` when the event holds no key.
+ * Works in both decorator dialects before any instance exists. Use it with the store to inspect
+ * or reset a record.
  *
  * @example
  * ```ts
@@ -21,12 +21,9 @@ type Constructor = abstract new (...args: never[]) => unknown;
  * ```
  */
 export function idempotencyKeyFor(target: Constructor, method: string | symbol, event: unknown): string | undefined {
-  const options = getIdempotencyOptions(target, method);
-  if (options === undefined) {
-    throw new IdempotencyConfigError(`${target.name}.${String(method)} is not an @Idempotent method (for a TC39-decorated class, construct one instance first).`);
-  }
-  const merged = { ...getProcessDefaults().defaults, ...options };
+  const { options, classDefaults, namespace } = describeDecoratedMethod(target, method);
+  const merged = layerOptions(getProcessDefaults().defaults, classDefaults, options);
   const value = select(event, compileSelector(merged.key), new Map());
   if (value === MISSING) return undefined;
-  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, options.name as string) + hashValue(value);
+  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, namespace) + hashValue(value);
 }

@@ -327,24 +327,48 @@ export function isStore(value: unknown): value is IdempotencyStore {
   return ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'].every((m) => typeof v[m] === 'function');
 }
 
+/**
+ * Layers option sets, each over the ones before it (`layerOptions(process, classDefaults,
+ * method)`). An option given as `undefined` is "not set at this level": it keeps the value from
+ * below, so `{ ttlSeconds: process.env.TTL ? Number(process.env.TTL) : undefined }` does not drop
+ * the process-wide TTL, and `encryption: undefined` does not switch configured encryption off.
+ * The one merge of the library: the engine, `getIdempotencyOptions`, `idempotencyKeyFor` and
+ * `configureIdempotency` all use it, so they cannot disagree.
+ *
+ * @example
+ * ```ts
+ * layerOptions({ ttlSeconds: 86_400 }, undefined, { ttlSeconds: undefined, key: 'id' }); // { ttlSeconds: 86400, key: 'id' }
+ * ```
+ */
+export function layerOptions<T extends IdempotencyOptions>(...levels: ReadonlyArray<T | undefined>): T {
+  const layered: Record<string, unknown> = {};
+  for (const level of levels) {
+    if (level === undefined) continue;
+    for (const [name, value] of Object.entries(level)) {
+      if (value !== undefined) layered[name] = value;
+    }
+  }
+  return layered as T;
+}
+
 let processDefaults: IdempotencyDefaults = {};
 let processVersion = 0;
 
 /**
  * Sets process-wide defaults: the store, the logger and any option. Options given later (class,
  * method) override these. Calling it again merges into the previous configuration and applies to
- * every wrapped function from its next call on (there is no first-config-wins state).
+ * every wrapped function from its next call on (there is no first-config-wins state). An option
+ * given as `undefined` is not set here: it keeps the earlier value.
  *
  * @example
  * ```ts
- * import 'reflect-metadata';
  * import { configureIdempotency, RedisStore } from 'lambda-idempotency';
  * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
  * ```
  */
 export function configureIdempotency(defaults: IdempotencyDefaults): void {
   validateOptions(defaults, 'configureIdempotency', 'defaults');
-  processDefaults = { ...processDefaults, ...defaults };
+  processDefaults = layerOptions(processDefaults, defaults);
   processVersion++;
 }
 

@@ -1,12 +1,14 @@
-import 'reflect-metadata';
+// No `import 'reflect-metadata'`: the decorators must not need it (only NestJS itself does).
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import {
   configureIdempotency,
   getIdempotencyOptions,
   Idempotent,
   IdempotentClass,
+  idempotencyKeyFor,
   IdempotencyConfigError,
   MemoryStore,
+  RecordStatus,
   resetIdempotencyConfig,
   type IdempotencyStore,
 } from '../lib';
@@ -140,23 +142,12 @@ describe('@Idempotent (legacy decorators)', () => {
     expect(() => IdempotentClass({ key: 'a..b' })).toThrow(IdempotencyConfigError);
   });
 
-  it('fails fast with the fix when reflect-metadata is not loaded', () => {
-    const reflect = Reflect as unknown as Record<string, unknown>;
-    const saved = reflect.defineMetadata;
-    delete reflect.defineMetadata;
-    try {
-      expect(() => {
-        class Late {
-          @Idempotent('id')
-          async run(_event: { id: string }) {
-            return 1;
-          }
-        }
-        return Late;
-      }).toThrow(/install `reflect-metadata` and add `import 'reflect-metadata';`/);
-    } finally {
-      reflect.defineMetadata = saved;
-    }
+  it('works without reflect-metadata (this file never loads it)', async () => {
+    expect((Reflect as { getMetadata?: unknown }).getMetadata).toBeUndefined();
+    await handler.charge(httpEvent({ orderId: 'o-5' }), lambdaContext());
+    await handler.charge(httpEvent({ orderId: 'o-5' }), lambdaContext());
+    expect(service.charges).toEqual(['o-5']);
+    expect(getIdempotencyOptions(PaymentsHandler, 'refund')).toMatchObject({ key: 'headers.idempotency-key', name: 'PaymentsHandler.refund' });
   });
 });
 
@@ -221,5 +212,42 @@ describe('@IdempotentClass and per-instance stores', () => {
       ['OrdersHandler.created', 'hit'],
       ['OrdersHandler.audit', 'miss'],
     ]);
+  });
+});
+
+describe('inherited methods: idempotencyKeyFor names the record the call writes', () => {
+  afterEach(() => resetIdempotencyConfig());
+
+  @IdempotentClass({ prefix: 'base', ttlSeconds: 60 })
+  class BaseJob {
+    runs = 0;
+    @Idempotent('id')
+    async run(_event: { id: string }) {
+      return ++this.runs;
+    }
+  }
+  // A subclass's own defaults do not reach a method it inherits: the declaring class's do, for
+  // the call and for idempotencyKeyFor alike.
+  @IdempotentClass({ prefix: 'sub' })
+  class NightlyJob extends BaseJob {}
+  class HourlyJob extends BaseJob {}
+
+  it.each([
+    ['with its own class defaults', NightlyJob],
+    ['without', HourlyJob],
+  ])('a subclass %s: the key is the declaring class\'s, and deleting it lets the next call run', async (_label, Job) => {
+    const store = new MemoryStore();
+    configureIdempotency({ store, logger: new CaptureLogger() });
+    const job = new Job();
+    const event = { id: `job-${Job.name}` };
+    await expect(job.run(event)).resolves.toBe(1);
+    const key = idempotencyKeyFor(Job, 'run', event) as string;
+    expect(key).toMatch(/^base:BaseJob\.run:[0-9a-f]{64}$/);
+    await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    expect(store.size).toBe(1);
+    await expect(job.run(event)).resolves.toBe(1); // replayed
+    await expect(store.delete(key)).resolves.toBe(true);
+    await expect(job.run(event)).resolves.toBe(2); // runs again
+    expect(getIdempotencyOptions(Job, 'run')).toMatchObject({ prefix: 'base', ttlSeconds: 60, name: 'BaseJob.run' });
   });
 });

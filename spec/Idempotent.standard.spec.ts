@@ -1,10 +1,21 @@
-import 'reflect-metadata';
-import { configureIdempotency, getIdempotencyOptions, Idempotent, IdempotentClass, IdempotencyConfigError, MemoryStore, resetIdempotencyConfig, type IdempotencyStore } from '../lib';
+import {
+  configureIdempotency,
+  getIdempotencyOptions,
+  Idempotent,
+  IdempotentClass,
+  idempotencyKeyFor,
+  IdempotencyConfigError,
+  MemoryStore,
+  RecordStatus,
+  resetIdempotencyConfig,
+  type IdempotencyStore,
+} from '../lib';
 import { CaptureLogger } from './helpers/logger';
 
 /**
- * Compiled by tsconfig.standard.json: TypeScript 5 TC39 decorators, no experimentalDecorators.
- * The same behaviour as the legacy dialect.
+ * Compiled by tsconfig.standard.json: TypeScript 5 TC39 decorators, no experimentalDecorators,
+ * and no `reflect-metadata` (TypeScript 5 users without the flag do not load it). The same
+ * behaviour as the legacy dialect, before any instance exists too.
  */
 
 class Ledger {
@@ -22,6 +33,17 @@ function traced<This, Args extends unknown[], R>(label: string) {
       seen.push(label);
       return method.apply(this, args);
     };
+}
+
+/** Defines a class while `Symbol.metadata` is absent: TypeScript's helper then passes `context.metadata: undefined`, as TC39 2022-03 compilers do. */
+function withoutSymbolMetadata<T>(define: () => T): T {
+  const saved = Object.getOwnPropertyDescriptor(Symbol, 'metadata') as PropertyDescriptor;
+  delete (Symbol as { metadata?: symbol }).metadata;
+  try {
+    return define();
+  } finally {
+    Object.defineProperty(Symbol, 'metadata', saved);
+  }
 }
 
 const staticStore = new MemoryStore();
@@ -102,9 +124,53 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     expect(staticStore.size).toBe(1);
   });
 
-  it('records the options as metadata once an instance exists', () => {
-    new LedgerHandler(new Ledger(), new MemoryStore());
+  it('reads the options and computes keys at class definition, before any instance exists, without reflect-metadata', () => {
+    expect((Reflect as { getMetadata?: unknown }).getMetadata).toBeUndefined();
+    class NeverConstructed {
+      @Idempotent({ key: 'id', validate: 'amount' })
+      async pay(_event: { id: string; amount: number }) {
+        return 1;
+      }
+    }
+    expect(getIdempotencyOptions(NeverConstructed, 'pay')).toEqual({ key: 'id', validate: 'amount', name: 'NeverConstructed.pay' });
+    expect(idempotencyKeyFor(NeverConstructed, 'pay', { id: 'p1', amount: 1 })).toMatch(/^idempotency:NeverConstructed\.pay:[0-9a-f]{64}$/);
     expect(getIdempotencyOptions(LedgerHandler, 'debit')).toMatchObject({ key: 'id', validate: 'amount', ttlSeconds: 300, name: 'LedgerHandler.debit' });
+    expect(getIdempotencyOptions(LedgerHandler, 'reconcile')).toMatchObject({ key: 'id', name: 'LedgerHandler.reconcile' });
+  });
+
+  it('an inherited method: idempotencyKeyFor(SubClass) is the key the call writes, and deleting it lets the next call run', async () => {
+    const store = new MemoryStore();
+    const ledger = new Ledger();
+    const event = { id: 'inherit-1', amount: 3 };
+    // Asked before any instance exists, as an operator script would.
+    const key = idempotencyKeyFor(SubLedgerHandler, 'credit', event) as string;
+    expect(key).toMatch(/^idempotency:LedgerHandler\.credit:[0-9a-f]{64}$/);
+    const handler = new SubLedgerHandler(ledger, store);
+    await expect(handler.credit(event)).resolves.toBe(1);
+    await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    await expect(handler.credit(event)).resolves.toBe(1);
+    await expect(store.delete(key)).resolves.toBe(true);
+    await expect(handler.credit(event)).resolves.toBe(2);
+    expect(getIdempotencyOptions(SubLedgerHandler, 'credit')).toMatchObject({ ttlSeconds: 300, name: 'LedgerHandler.credit' });
+  });
+
+  it('works with a compiler that gives no context.metadata: recorded when the first instance is constructed', async () => {
+    const Legacyish = withoutSymbolMetadata(() => {
+      class NoMetadata {
+        @Idempotent('id')
+        async run(event: { id: string }) {
+          return event.id;
+        }
+      }
+      return NoMetadata;
+    });
+    expect(Object.getOwnPropertySymbols(Legacyish)).toEqual([]);
+    expect(getIdempotencyOptions(Legacyish, 'run')).toBeUndefined();
+    configureIdempotency({ store: new MemoryStore() });
+    const instance = new Legacyish();
+    expect(getIdempotencyOptions(Legacyish, 'run')).toEqual({ key: 'id', name: 'NoMetadata.run' });
+    await expect(instance.run({ id: 'n1' })).resolves.toBe('n1');
+    expect(logger.lines.map((l) => [l.attributes.namespace, l.attributes.decision])).toEqual([['NoMetadata.run', 'miss']]);
   });
 
   it('explains how to fix a call without its instance', async () => {
