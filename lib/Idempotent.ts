@@ -3,6 +3,7 @@ import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
 import { wrapFunction } from './makeIdempotent';
 import { declareMethod, defineClassDefaults, findMethod, ownMetadata, readClassDefaults, type Constructor, type MethodRecord } from './metadata';
+import { classNamespace } from './namespace';
 import { layerOptions, validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from './options';
 
 /** An async method: idempotent methods always return a promise. */
@@ -26,7 +27,8 @@ export interface IdempotentMethodDecorator {
  * Makes a class method idempotent. Pass the key's dot path (or paths, or a function), or the full
  * options. The method is wrapped once, when the decorator is applied; `this` is kept, so injected
  * services work. Works in both decorator dialects without `reflect-metadata` (NestJS needs it for
- * itself). The record namespace is `ClassName.method` of the declaring class unless `name` is set.
+ * itself). The record namespace is `ClassName.method` of the declaring class unless `name` is set;
+ * a class name a minifier made up is refused at start-up (see "Bundling and deploying").
  *
  * @example
  * ```ts
@@ -64,15 +66,16 @@ function decorateLegacy(target: object, method: string | symbol, descriptor: Pro
   const isStatic = typeof target === 'function';
   const record: MethodRecord = { method, isStatic, options, owner: (isStatic ? target : target.constructor) as Constructor };
   declareMethod(target, record);
+  decoratedMethod(record); // refuses an untrustworthy default namespace now, at start-up
   descriptor.value = wrapFunction(descriptor.value, options, bindingFor(record, () => record.owner as Constructor));
 }
 
 /**
  * TC39 decorators do not see their class. The method is recorded under `context.metadata`, which
  * becomes `Class[Symbol.metadata]`; the declaring class is the one on `this`'s chain that owns
- * that object. Instance methods resolve it when an instance is constructed; static ones on their
- * first call, because esbuild's `--keep-names` only renames the class after its static
- * initializers ran.
+ * that object. Instance methods resolve (and check) it when an instance is constructed; static
+ * ones on their first call, because esbuild's `--keep-names` only renames the class after its
+ * static initializers ran.
  */
 function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorContext, options: IdempotencyOptions): AsyncMethod {
   const record: MethodRecord = { method: context.name, isStatic: context.static, options, owner: undefined };
@@ -81,8 +84,12 @@ function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorConte
   const owner = (self: unknown): Constructor => (record.owner ??= findDeclaringClass(self, record, holder, () => wrapped));
   const wrapped = wrapFunction(value, options, bindingFor(record, owner));
   if (!context.static) {
+    let checked = false;
     context.addInitializer(function (this: unknown) {
+      if (checked) return;
       owner(this);
+      decoratedMethod(record); // refuses an untrustworthy default namespace at every construction
+      checked = true;
     });
   }
   return wrapped;
@@ -148,7 +155,7 @@ function decoratedMethod(record: MethodRecord): DecoratedMethod {
   return {
     options: record.options,
     classDefaults: readClassDefaults(owner),
-    namespace: record.options.name ?? `${owner.name}.${String(record.method)}`,
+    namespace: record.options.name ?? classNamespace(owner, record.method),
   };
 }
 

@@ -43,13 +43,22 @@ export class IdempotencyError extends Error {
   constructor(code: IdempotencyErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.name = new.target.name;
+    // A minifier that drops names renames these classes too (then `IdempotencyError.name` is no
+    // longer 'IdempotencyError'); the code spells the class name, so logs still read
+    // IdempotencyConfigError rather than `ri`.
+    this.name = IdempotencyError.name === 'IdempotencyError' ? new.target.name : classNameOf(code);
   }
 }
 
+/** IDEMPOTENCY_IN_PROGRESS → IdempotencyInProgressError. */
+function classNameOf(code: IdempotencyErrorCode): string {
+  return `${code.toLowerCase().replace(/(?:^|_)([a-z])/g, (_match, letter: string) => letter.toUpperCase())}Error`;
+}
+
 /**
- * Invalid options, or the library is used in a way that cannot work (no store configured). Thrown
- * up front, at configuration or decoration time where possible.
+ * Invalid options, or the library is used in a way that cannot work (no store configured, a
+ * default record namespace a minifier made up or two classes share). Thrown up front, at
+ * configuration or decoration time where possible.
  *
  * @example
  * ```ts

@@ -1,5 +1,6 @@
 import { createIdempotency, runIdempotent, type EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
+import { functionNamespace } from './namespace';
 import { validateOptions, type IdempotencyOptions } from './options';
 
 /**
@@ -21,7 +22,9 @@ export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
 
 /**
  * Makes any async function idempotent, without decorators. `this` is passed through, so it also
- * wraps methods. The record namespace is `options.name`, else the function's name.
+ * wraps methods. The record namespace is `options.name`, else the function's name; a name a
+ * minifier made up, or one that another function already uses, is refused with
+ * `IdempotencyConfigError` (see "Bundling and deploying").
  *
  * @example
  * ```ts
@@ -42,9 +45,7 @@ export function makeIdempotent<TThis, TArgs extends unknown[], TResult>(
 ): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
   if (typeof fn !== 'function') throw new IdempotencyConfigError(`Expected a function to make idempotent, got ${typeof fn}`);
   validateOptions(options, 'makeIdempotent');
-  const name = options.name ?? fn.name;
-  if (name === '') {
-    throw new IdempotencyConfigError('makeIdempotent needs a record namespace: name the function (`async function chargeOrder() {}`) or pass `name`.');
-  }
+  // Checked now, at start-up: a name a minifier made up, or one another function already uses, is refused.
+  const name = options.name ?? functionNamespace(fn);
   return wrapFunction(fn, options, { defaultName: () => name, classDefaults: () => undefined });
 }

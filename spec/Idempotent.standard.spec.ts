@@ -173,6 +173,25 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     expect(logger.lines.map((l) => [l.attributes.namespace, l.attributes.decision])).toEqual([['NoMetadata.run', 'miss']]);
   });
 
+  it('refuses a minifier-like class name when the first instance is constructed, and in idempotencyKeyFor before that', () => {
+    class Qn {
+      @Idempotent('id')
+      async run(event: { id: string }) {
+        return event.id;
+      }
+
+      @Idempotent('id')
+      static async audit(event: { id: string }) {
+        return event.id;
+      }
+    }
+    expect(() => idempotencyKeyFor(Qn, 'run', { id: 'q' })).toThrow(/the class name "Qn" looks made by a minifier/);
+    expect(() => new Qn()).toThrow(IdempotencyConfigError);
+    expect(() => new Qn()).toThrow(/Set `name` in the options/);
+    // A static method: on its first call (esbuild --keep-names renames a class after its static initializers).
+    return expect(Qn.audit({ id: 'q' })).rejects.toThrow(/@Idempotent Qn\.audit: the class name "Qn"/);
+  });
+
   it('explains how to fix a call without its instance', async () => {
     // A fresh class, so no earlier call has cached the owner.
     class Fresh {

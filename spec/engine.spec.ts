@@ -256,10 +256,10 @@ describe('engine decisions (mocked ioredis)', () => {
 
   it('bounds the lease by the Lambda remaining time and by leaseSeconds', async () => {
     replies(CLAIMED, 1, CLAIMED, 1, CLAIMED, 1);
-    const fn = makeIdempotent(async function f(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger });
+    const fn = makeIdempotent(async function bounded(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger });
     await fn('e1', lambdaContext(4_321));
     await fn('e2');
-    const withLease = makeIdempotent(async function g(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger, leaseSeconds: 10 });
+    const withLease = makeIdempotent(async function leased(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger, leaseSeconds: 10 });
     await withLease('e3', lambdaContext(4_321));
     const claims = scriptCalls(redis).filter((c) => c[0] === 'claim');
     // The lease is the in-progress key's expiry (PX).

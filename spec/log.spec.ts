@@ -65,7 +65,7 @@ describe('decision log lines (Powertools Logger)', () => {
     const logger = new Logger({ serviceName: 'payments', logLevel: 'DEBUG' });
     const port = await freePort();
     const store = new RedisStore(`redis://admin:Sup3rS3cret@127.0.0.1:${port}`);
-    const charge = makeIdempotent(async function charge(_e: { key: string }) { return 1; }, { key: 'key', store, logger });
+    const charge = makeIdempotent(async function charge(_e: { key: string }) { return 1; }, { key: 'key', name: 'charge', store, logger });
     const failOpen = makeIdempotent(async function failOpen(_e: { key: string }) { return 1; }, { key: 'key', store, logger, onStoreError: 'continue' });
     const lines = await printed(async () => {
       await expect(charge({ key: SECRET_KEY })).rejects.toThrow();

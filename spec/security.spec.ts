@@ -81,7 +81,7 @@ describe('Redis ACL user and password', () => {
     }, { key: 'id', store, logger: new CaptureLogger() });
     const cached = makeIdempotent(async function acl(_e: { id: string }) {
       return 'other';
-    }, { key: 'id', store, logger: new CaptureLogger(), localCache: { maxEntries: 10 } });
+    }, { key: 'id', name: 'acl', store, logger: new CaptureLogger(), localCache: { maxEntries: 10 } });
     try {
       await expect(fn({ id: 'a' })).resolves.toBe('ok'); // claim, complete
       await expect(fn({ id: 'a' })).resolves.toBe('ok'); // hit

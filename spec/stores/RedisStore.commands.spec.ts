@@ -84,7 +84,7 @@ describe('Redis commands per path (MONITOR)', () => {
     await commandsOf(() => charge({ id: 'lc-other' }));
     const other = makeIdempotent(async function charge(event: { id: string }) {
       return { ok: event.id };
-    }, { key: 'id', store: () => store, logger, localCache: { maxEntries: 100 } });
+    }, { key: 'id', name: 'charge', store: () => store, logger, localCache: { maxEntries: 100 } });
     expect(await commandsOf(() => other({ id: 'lc-other' }))).toEqual(['evalsha']);
     expect(await commandsOf(() => other({ id: 'lc-other' }))).toEqual([]);
   });

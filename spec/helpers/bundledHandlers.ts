@@ -1,0 +1,44 @@
+/**
+ * Two handler classes in one module, as a Lambda entry point bundles them. spec/bundling.spec.ts
+ * builds this file with esbuild (minified, with and without keep-names, in both decorator
+ * dialects, the library bundled in or left external) and runs `main` under plain node. Nothing
+ * here loads `reflect-metadata`.
+ */
+import { configureIdempotency, Idempotent, idempotencyKeyFor, MemoryStore, type DecisionLine } from 'lambda-idempotency';
+
+const explicit = process.env.EXPLICIT_NAMES === '1';
+const store = new MemoryStore();
+const namespaces: string[] = [];
+configureIdempotency({ store, logger: { info: (line: DecisionLine) => namespaces.push(line.namespace), warn() {}, error() {} } });
+
+export class OrdersHandler {
+  @Idempotent(explicit ? { key: 'id', name: 'orders.handle' } : 'id')
+  async handle(event: { id: string }) {
+    return `order:${event.id}`;
+  }
+}
+
+export class RefundsHandler {
+  @Idempotent(explicit ? { key: 'id', name: 'refunds.handle' } : 'id')
+  async handle(event: { id: string }) {
+    return `refund:${event.id}`;
+  }
+}
+
+/** Computes a key before any instance exists (as an operator script would), then calls both handlers twice. */
+export async function main(): Promise<Record<string, unknown>> {
+  const event = { id: '1' };
+  const refundKey = idempotencyKeyFor(RefundsHandler, 'handle', event) as string;
+  const orders = new OrdersHandler();
+  const refunds = new RefundsHandler();
+  const results = [await orders.handle(event), await refunds.handle(event), await orders.handle(event), await refunds.handle(event)];
+  return {
+    results,
+    namespaces,
+    refundKey,
+    refundRecord: (await store.get(refundKey))?.status,
+    reflectMetadata: typeof (Reflect as { getMetadata?: unknown }).getMetadata === 'function',
+    // TC39 decorators give a decorated class a Symbol.metadata property; legacy ones do not.
+    dialect: Object.getOwnPropertySymbols(OrdersHandler).length > 0 ? 'standard' : 'legacy',
+  };
+}
