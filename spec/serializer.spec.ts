@@ -174,7 +174,7 @@ describe('serializer option', () => {
   });
 
   it('rejects a serializer without both methods', () => {
-    expect(() => makeIdempotent(async function f() { return 1; }, { serializer: { serialize: JSON.stringify } as never })).toThrow(IdempotencyConfigError);
+    expect(() => makeIdempotent(async function halfSerializer() { return 1; }, { serializer: { serialize: JSON.stringify } as never })).toThrow(IdempotencyConfigError);
     expect(jsonSerializer.deserialize(jsonSerializer.serialize({ a: [1] }))).toEqual({ a: [1] });
   });
 });
