@@ -6,7 +6,7 @@ import { IdempotencyConfigError } from './errors';
  * `makeIdempotent`. A namespace is part of every record key, so it must be the same in every
  * build and differ between methods. Names a minifier invents are neither: esbuild `--minify` named
  * two handler classes `bn` and `_n` in one build and `_n` and `En` in the next, so after a deploy
- * a retried order replayed a refund. A default that cannot be trusted is refused at start-up with
+ * a retried order could replay a refund. A default that cannot be trusted is refused at start-up with
  * an `IdempotencyConfigError` saying what to set; an explicit `name` is never checked.
  */
 
@@ -46,13 +46,14 @@ const CLAIMS = ((globalThis as { [NAMESPACES_KEY]?: Claims })[NAMESPACES_KEY] ??
  * function has no source text to compare, so only the same object counts).
  */
 function claim(namespace: string, owner: object, what: 'classes' | 'functions'): void {
-  const source = Function.prototype.toString.call(owner);
   const previous = CLAIMS.get(namespace);
+  if (previous?.owner === owner) return;
+  const source = Function.prototype.toString.call(owner);
   if (previous === undefined) {
     CLAIMS.set(namespace, { owner, source });
     return;
   }
-  if (previous.owner === owner || (previous.source === source && !source.includes('[native code]'))) return;
+  if (previous.source === source && !source.includes('[native code]')) return;
   throw new IdempotencyConfigError(
     `Two different ${what} resolve to the record namespace "${namespace}", so they would replay each other's results. ${FIX}`,
   );
