@@ -23,7 +23,8 @@ import { DEFAULTS, getProcessDefaults, layerOptions } from './options';
 export function idempotencyKeyFor(target: Constructor, method: string | symbol, event: unknown): string | undefined {
   const { options, classDefaults, namespace } = describeDecoratedMethod(target, method);
   const merged = layerOptions(getProcessDefaults().defaults, classDefaults, options);
-  const value = select(event, compileSelector(merged.key), new Map());
+  const selector = compileSelector(merged.key);
+  const value = select(event, selector, new Map());
   if (value === MISSING) return undefined;
-  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, namespace) + hashValue(value);
+  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, namespace) + hashValue(value, selector.label);
 }
