@@ -1,7 +1,7 @@
 import { IdempotencyConfigError } from './errors';
 import { Idempotent, type IdempotentMethodDecorator } from './Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from './key';
-import type { IdempotencyOptions, ReplayHook } from './options';
+import { layerOptions, type IdempotencyOptions, type ReplayHook } from './options';
 import { callerScope } from './httpCaller';
 import { readIdempotencyKey } from './httpKey';
 import { isStorableResponse, markReplayed, withoutCookies } from './httpResponse';
@@ -129,10 +129,8 @@ export function httpIdempotencyOptions(options: HttpIdempotencyOptions = {}): Id
   if (onReplay !== undefined && typeof onReplay !== 'function') throw new IdempotencyConfigError(`Expected \`onReplay\` to be a function, got ${show(onReplay)}`);
   const custom = key === undefined ? undefined : compileSelector(key, 'key');
   return {
-    validate: 'body',
-    requireKey: true,
-    cacheResult: isStorableResponse,
-    ...rest,
+    // An option given as `undefined` keeps the HTTP default (as at every level).
+    ...layerOptions<IdempotencyOptions>({ validate: 'body', requireKey: true, cacheResult: isStorableResponse }, rest),
     key: scopedKey(scopeFunction(scope), custom),
     onReplay: replayHook(replayCookies === true, onReplay),
   };

@@ -241,6 +241,20 @@ describeEachBackend('IdempotentHttp', (backend) => {
       expect(api.runs).toBe(2);
     });
 
+    it('keeps the HTTP defaults for options given as undefined (validate, cacheResult, requireKey)', async () => {
+      const fromEnv = (name: string): (() => boolean) | undefined => (process.env[name] ? () => true : undefined);
+      const api = paymentsApi({ validate: undefined, cacheResult: fromEnv('UNSET_FOR_TEST'), requireKey: undefined }, (run) =>
+        run === 1 ? { statusCode: 503, body: '{}' } : created(run, undefined),
+      );
+      const key = randomUUID();
+      await api.create(v2PublicEvent(order, { 'Idempotency-Key': key }), lambdaContext()); // a 503: not stored
+      await api.create(v2PublicEvent(order, { 'Idempotency-Key': key }), lambdaContext());
+      const otherBody = await api.create(v2PublicEvent({ ...order, amountCents: 5 }, { 'Idempotency-Key': key }), lambdaContext());
+      expect(otherBody).toMatchObject({ statusCode: 422 }); // validate: 'body' kept
+      expect((await api.create(v2PublicEvent(order), lambdaContext())).statusCode).toBe(400); // requireKey kept
+      expect(api.runs).toBe(2);
+    });
+
     it('stores a 5xx when your cacheResult says so', async () => {
       const api = paymentsApi({ cacheResult: () => true }, () => ({ statusCode: 503, body: '{}' }));
       const key = randomUUID();
