@@ -154,7 +154,8 @@ export class DynamoDBStore implements IdempotencyStore {
     this.sortKeyAttr = options.sortKeyAttr;
     this.partitionKeyValue = options.partitionKeyValue ?? 'idempotency';
     this.ttlAttr = options.ttlAttr ?? 'expiration';
-    this.a = { ...DEFAULT_ATTRIBUTES, ...options.attributes };
+    // An attribute given as `undefined` keeps its default name (as every other option does).
+    this.a = { ...DEFAULT_ATTRIBUTES, ...Object.fromEntries(Object.entries(options.attributes ?? {}).filter(([, name]) => name !== undefined)) };
     const names = [this.keyAttr, this.sortKeyAttr, this.ttlAttr, ...Object.values(this.a)].filter((n): n is string => n !== undefined);
     for (const name of names) {
       if (typeof name !== 'string' || name === '') throw new IdempotencyConfigError('DynamoDBStore attribute names must be non-empty strings.');

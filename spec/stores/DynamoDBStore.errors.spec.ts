@@ -143,3 +143,12 @@ describe('DynamoDBStore malformed items', () => {
     expect(runs.count).toBe(1);
   });
 });
+
+describe('DynamoDBStore options', () => {
+  it('keeps the default name of an attribute given as undefined', async () => {
+    const store = new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client(), attributes: { status: undefined, payload: 'data' } });
+    await store.claim('undefined-attr', { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    await expect(store.complete('undefined-attr', 't', '{"ok":1}', undefined, 60_000)).resolves.toBe(true);
+    await expect(store.get('undefined-attr')).resolves.toMatchObject({ status: 'COMPLETED', payload: '{"ok":1}' });
+  });
+});
