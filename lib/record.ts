@@ -5,7 +5,10 @@
  * script can check ownership without decoding the stored result, which may be megabytes:
  *
  *   IN_PROGRESS  `P|<token>|<leaseExpiresAtMs>|<validationHash>`
- *   COMPLETED    `C|<validationHash>|<tag><payload>`   tag `v`: payload follows; `u`: result was undefined
+ *   COMPLETED    `C|<validationHash>|t<token>|<tag><payload>`   tag `v`: payload follows; `u`: result was undefined
+ *
+ * The completed record keeps its writer's token so that a resent completion can recognize its
+ * own first write. Records of version 0.1 (`C|<validationHash>|<tag><payload>`, no token) still decode.
  */
 
 /**
@@ -55,6 +58,11 @@ export interface InProgressRecord {
  */
 export interface CompletedRecord {
   readonly status: typeof RecordStatus.Completed;
+  /**
+   * Owner token of the invocation that completed it, so that its resent completion is recognized
+   * as already stored. Absent on records written before version 0.2.
+   */
+  readonly token?: string;
   /** Hash of the validated part of the event, when `validate` is set. */
   readonly validationHash?: string;
   /** The serialized result; `undefined` when the method returned `undefined`. */
@@ -78,11 +86,12 @@ const SEP = '|';
  *
  * @example
  * ```ts
- * encodeCompleted(undefined, '{"ok":true}'); // 'C||v{"ok":true}'
+ * encodeCompleted(undefined, '{"ok":true}', 'tok1'); // 'C||ttok1|v{"ok":true}'
  * ```
  */
-export function encodeCompleted(validationHash: string | undefined, payload: string | undefined): string {
-  return `C${SEP}${validationHash ?? ''}${SEP}${payload === undefined ? 'u' : `v${payload}`}`;
+export function encodeCompleted(validationHash: string | undefined, payload: string | undefined, token?: string): string {
+  const owner = token === undefined ? '' : `t${token}${SEP}`;
+  return `C${SEP}${validationHash ?? ''}${SEP}${owner}${payload === undefined ? 'u' : `v${payload}`}`;
 }
 
 /**
@@ -109,15 +118,7 @@ export function encodeInProgress(token: string, leaseExpiresAtMs: number, valida
 export function decodeRecord(raw: string): IdempotencyRecord | undefined {
   const kind = raw.charCodeAt(0);
   if (raw.charCodeAt(1) !== 124 /* | */) return undefined;
-  if (kind === 67 /* C */) {
-    const end = raw.indexOf(SEP, 2);
-    if (end < 0 || end + 1 >= raw.length) return undefined;
-    const tag = raw.charCodeAt(end + 1);
-    const validationHash = end > 2 ? raw.slice(2, end) : undefined;
-    if (tag === 117 /* u */ && end + 2 === raw.length) return { status: RecordStatus.Completed, validationHash };
-    if (tag !== 118 /* v */) return undefined;
-    return { status: RecordStatus.Completed, validationHash, payload: raw.slice(end + 2) };
-  }
+  if (kind === 67 /* C */) return decodeCompleted(raw);
   if (kind === 80 /* P */) {
     const parts = raw.split(SEP);
     if (parts.length !== 4 || parts[1] === '') return undefined;
@@ -131,4 +132,35 @@ export function decodeRecord(raw: string): IdempotencyRecord | undefined {
     };
   }
   return undefined;
+}
+
+function decodeCompleted(raw: string): IdempotencyRecord | undefined {
+  let end = raw.indexOf(SEP, 2);
+  if (end < 0 || end + 1 >= raw.length) return undefined;
+  const validationHash = end > 2 ? raw.slice(2, end) : undefined;
+  let token: string | undefined;
+  if (raw.charCodeAt(end + 1) === 116 /* t */) {
+    const tokenEnd = raw.indexOf(SEP, end + 2);
+    if (tokenEnd <= end + 2 || tokenEnd + 1 >= raw.length) return undefined;
+    token = raw.slice(end + 2, tokenEnd);
+    end = tokenEnd;
+  }
+  const tag = raw.charCodeAt(end + 1);
+  const owner = token === undefined ? {} : { token };
+  if (tag === 117 /* u */ && end + 2 === raw.length) return { status: RecordStatus.Completed, ...owner, validationHash };
+  if (tag !== 118 /* v */) return undefined;
+  return { status: RecordStatus.Completed, ...owner, validationHash, payload: raw.slice(end + 2) };
+}
+
+/**
+ * Whether a completed record is exactly what this token's completion writes: its own earlier
+ * write, which a resent completion (reply lost, request retried) finds. Stores treat it as stored.
+ *
+ * @example
+ * ```ts
+ * isResentCompletion({ status: 'COMPLETED', token: 't1', payload: '1' }, 't1', '1', undefined); // true
+ * ```
+ */
+export function isResentCompletion(record: CompletedRecord, token: string, payload: string | undefined, validationHash: string | undefined): boolean {
+  return record.token === token && record.payload === payload && record.validationHash === validationHash;
 }

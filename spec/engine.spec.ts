@@ -117,7 +117,7 @@ describe('engine decisions (mocked ioredis)', () => {
     expect(claim?.[1]).toBe(RECORD_KEY);
     expect(complete?.[0]).toBe('complete');
     expect(complete?.[2]).toBe(claim?.[2]); // same owner token
-    expect(complete?.[3]).toBe(encodeCompleted(undefined, '{"charged":true}'));
+    expect(complete?.[3]).toBe(encodeCompleted(undefined, '{"charged":true}', claim?.[2] as string));
     expect(complete?.[4]).toBe(3_600_000);
     expect(logger.decisions()).toEqual([Decision.Miss]);
   });
@@ -271,7 +271,7 @@ describe('engine decisions (mocked ioredis)', () => {
     replies(CLAIMED, 1, encodeCompleted(undefined, undefined));
     const fn = wrap();
     await expect(fn({ orderId: 'order-1' })).resolves.toBeUndefined();
-    expect(scriptCalls(redis)[1]?.[3]).toBe('C||u');
+    expect(scriptCalls(redis)[1]?.[3]).toBe(`C||t${String(scriptCalls(redis)[0]?.[2])}|u`);
     await expect(fn({ orderId: 'order-1' })).resolves.toBeUndefined();
     expect(method).toHaveBeenCalledTimes(1);
   });

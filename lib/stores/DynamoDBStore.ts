@@ -11,7 +11,7 @@ import {
   type PutItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError, IdempotencyStoreError } from '../errors';
-import { RecordStatus, type IdempotencyRecord } from '../record';
+import { isResentCompletion, RecordStatus, type IdempotencyRecord } from '../record';
 import { toStoreError } from './dynamoDBErrors';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 
@@ -218,23 +218,40 @@ export class DynamoDBStore implements IdempotencyStore {
         `The result is ${Buffer.byteLength(payload)} bytes, over what a DynamoDB item holds (400 KB); return less data, or set maxResultBytes below ${MAX_PAYLOAD_BYTES} to fail before the method's result is written.`,
       );
     }
-    const expiresAtMs = Date.now() + ttlMs;
-    return this.conditional(
-      'completion',
-      key,
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...this.key(key),
-          [this.a.status]: { S: RecordStatus.Completed },
-          [this.a.expiresAtMs]: { N: String(expiresAtMs) },
-          [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
-          ...(validationHash === undefined ? {} : { [this.a.validationHash]: { S: validationHash } }),
-          ...(payload === undefined ? {} : { [this.a.payload]: { S: payload } }),
-        },
-        ...this.ownedBy(token),
-      }),
-    );
+    const now = Date.now();
+    const expiresAtMs = now + ttlMs;
+    try {
+      await this.send(
+        'completion',
+        key,
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...this.key(key),
+            [this.a.status]: { S: RecordStatus.Completed },
+            // Kept, so that a retried completion recognizes its own first write.
+            [this.a.token]: { S: token },
+            [this.a.expiresAtMs]: { N: String(expiresAtMs) },
+            [this.ttlAttr]: { N: String(Math.ceil(expiresAtMs / 1000)) },
+            ...(validationHash === undefined ? {} : { [this.a.validationHash]: { S: validationHash } }),
+            ...(payload === undefined ? {} : { [this.a.payload]: { S: payload } }),
+          },
+          // Our own claim; or no live record at all (our lease ended, its item expired or was deleted,
+          // and nobody claimed since): the method ran, so its result is recorded, as on Redis.
+          ConditionExpression: 'attribute_not_exists(#k) OR #e <= :now OR (#s = :progress AND #t = :token)',
+          ExpressionAttributeNames: { '#k': this.keyAttr, '#e': this.a.expiresAtMs, '#s': this.a.status, '#t': this.a.token },
+          ExpressionAttributeValues: { ':now': { N: String(now) }, ':progress': { S: RecordStatus.InProgress }, ':token': { S: token } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // Timeline: our completion lands → its response is lost → the SDK retries it → the item is
+      // our own write: stored. Anything else (another caller's claim or result) refuses ours.
+      const item = err.Item ?? (await this.read(key));
+      return item !== undefined && this.isCompletionOf(item, token, payload, validationHash);
+    }
   }
 
   async release(key: string, token: string): Promise<boolean> {
@@ -272,6 +289,12 @@ export class DynamoDBStore implements IdempotencyStore {
 
   private key(key: string): Item {
     return this.sortKeyAttr === undefined ? { [this.keyAttr]: { S: key } } : { [this.keyAttr]: { S: this.partitionKeyValue }, [this.sortKeyAttr]: { S: key } };
+  }
+
+  private isCompletionOf(item: Item, token: string, payload: string | undefined, validationHash: string | undefined): boolean {
+    const a = this.a;
+    if (item[a.status]?.S !== RecordStatus.Completed) return false;
+    return isResentCompletion({ status: RecordStatus.Completed, token: item[a.token]?.S, payload: item[a.payload]?.S, validationHash: item[a.validationHash]?.S }, token, payload, validationHash);
   }
 
   private ownedBy(token: string) {
@@ -326,8 +349,8 @@ export class DynamoDBStore implements IdempotencyStore {
   private decode(key: string, item: Item): IdempotencyRecord {
     const status = item[this.a.status]?.S;
     const validationHash = item[this.a.validationHash]?.S;
-    if (status === RecordStatus.Completed) return { status, validationHash, payload: item[this.a.payload]?.S };
     const token = item[this.a.token]?.S;
+    if (status === RecordStatus.Completed) return { status, ...(token === undefined ? {} : { token }), validationHash, payload: item[this.a.payload]?.S };
     const leaseExpiresAtMs = Number(item[this.a.leaseExpiresAtMs]?.N);
     if (status === RecordStatus.InProgress && token !== undefined && Number.isSafeInteger(leaseExpiresAtMs)) {
       return { status, token, leaseExpiresAtMs, validationHash };

@@ -88,9 +88,12 @@ export interface IdempotencyStore {
    */
   claim(key: string, request: ClaimRequest): Promise<ClaimResult>;
   /**
-   * Replaces the in-progress record owned by `token` with a completed one living `ttlMs`.
-   * Returns `false` (writing nothing) when another caller's record is there. A store may also
-   * write when the record is gone (the lease ended and nobody claimed since): the method ran.
+   * Replaces the in-progress record owned by `token` with a completed one living `ttlMs`, which
+   * keeps `token`. Every store also writes it when no live record is there (the owner's lease
+   * ended, its record expired or was deleted, and nobody claimed since): the method did run.
+   * Returns `true` without writing when the key already holds this very completion (same token,
+   * payload and validation hash): a resend whose first attempt landed. Returns `false`, writing
+   * nothing, when another caller's claim or result is there.
    */
   complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean>;
   /** Deletes the in-progress record owned by `token`; `false` when `token` no longer owns it. */

@@ -1,5 +1,5 @@
 import { IdempotencyConfigError } from '../errors';
-import { RecordStatus, type IdempotencyRecord } from '../record';
+import { isResentCompletion, RecordStatus, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 
 /**
@@ -77,8 +77,11 @@ export class MemoryStore implements IdempotencyStore {
 
   async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
     const now = this.now();
-    if (!this.owns(key, token, now)) return false;
-    this.set(key, { record: { status: RecordStatus.Completed, validationHash, payload }, expiresAtMs: now + ttlMs });
+    const record = this.live(key, now)?.record;
+    if (record?.status === RecordStatus.Completed) return isResentCompletion(record, token, payload, validationHash);
+    // Absent or expired: the owner's lease ended and nobody claimed since; the method did run.
+    if (record !== undefined && record.token !== token) return false;
+    this.set(key, { record: { status: RecordStatus.Completed, token, validationHash, payload }, expiresAtMs: now + ttlMs });
     return true;
   }
 
@@ -145,3 +148,4 @@ export class MemoryStore implements IdempotencyStore {
     }
   }
 }
+

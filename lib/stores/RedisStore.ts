@@ -208,7 +208,7 @@ export class RedisStore implements IdempotencyStore {
   }
 
   async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
-    return (await this.run(COMPLETE, key, token, encodeCompleted(validationHash, payload), ttlMs)) === 1;
+    return (await this.run(COMPLETE, key, token, encodeCompleted(validationHash, payload, token), ttlMs)) === 1;
   }
 
   async release(key: string, token: string): Promise<boolean> {

@@ -36,11 +36,14 @@ local p = 'P|' .. ARGV[1] .. '|'
 local owned = v and string.sub(v, 1, #p) == p`;
 
 /**
- * ARGV: token, completed record, ttlMs. Compare-and-set on the owner token. Timeline it prevents:
- * A's lease ends → B claims → A finishes late. A's write is refused, B's claim stands. An absent
- * key (A's lease ended and nobody claimed since) takes A's result: the side effect did happen.
+ * ARGV: token, completed record (which holds the token), ttlMs. Compare-and-set on the owner
+ * token. Timeline it prevents: A's lease ends → B claims → A finishes late. A's write is refused,
+ * B's claim stands. An absent key (A's lease ended and nobody claimed since) takes A's result:
+ * the side effect did happen. Timeline it recognizes: A's completion lands → its reply is lost →
+ * ioredis resends it → the key already holds exactly this record, A's own: stored, not lost.
  */
 export const COMPLETE = script(`${OWNED}
+if v == ARGV[2] then return 1 end
 if v and not owned then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`);

@@ -160,6 +160,43 @@ export function describeStoreContract(name: string, setup: () => Promise<StoreUn
       await expect(store.get(k)).resolves.toMatchObject({ payload: '"fresh"' });
     });
 
+    it('treats a resent completion by the same token as stored, and still refuses any other token', async () => {
+      const k = key();
+      await claim(k, 'tok-a', 5_000, 'vh');
+      // Timeline: the completion lands → its reply is lost → the client resends it. The resend
+      // finds the record its own first attempt wrote: stored, not a lost lease.
+      await expect(store.complete(k, 'tok-a', '{"ok":1}', 'vh', 60_000)).resolves.toBe(true);
+      await expect(store.complete(k, 'tok-a', '{"ok":1}', 'vh', 60_000)).resolves.toBe(true);
+      // The same payload from another token is not a resend: refused.
+      await expect(store.complete(k, 'tok-b', '{"ok":1}', 'vh', 60_000)).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '{"ok":1}', validationHash: 'vh' });
+    });
+
+    it('records a late completion by the owner whose record is gone (deleted, as TTL deletion does)', async () => {
+      const k = key();
+      await claim(k, 'slow', 5_000);
+      await store.delete(k);
+      await expect(store.complete(k, 'slow', '"late"', undefined, 60_000)).resolves.toBe(true);
+      await expect(claim(k, 'next')).resolves.toMatchObject({ outcome: ClaimOutcome.Existing, record: { status: RecordStatus.Completed, payload: '"late"' } });
+    });
+
+    it('records a late completion by the owner whose record expired and was not claimed again', async () => {
+      const k = key();
+      await store.claim(k, { token: 'slow', leaseMs: 50, ttlMs: 50 });
+      await sleep(120);
+      await expect(store.complete(k, 'slow', '"late"', undefined, 60_000)).resolves.toBe(true);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '"late"' });
+    });
+
+    it('refuses a late owner while another caller holds the claim again, and keeps that claim', async () => {
+      const k = key();
+      await store.claim(k, { token: 'slow', leaseMs: 50, ttlMs: 50 });
+      await sleep(120);
+      await expect(claim(k, 'fresh')).resolves.not.toMatchObject({ outcome: ClaimOutcome.Existing });
+      await expect(store.complete(k, 'slow', '"late"', undefined, 60_000)).resolves.toBe(false);
+      await expect(store.get(k)).resolves.toMatchObject({ status: RecordStatus.InProgress, token: 'fresh' });
+    });
+
     it('gives exactly one claim to 50 concurrent callers of one key', async () => {
       const k = key();
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => claim(k, `c${i}`)));
