@@ -127,10 +127,28 @@ function findContext(args: readonly unknown[]): LambdaContextLike | undefined {
   return undefined;
 }
 
+/** The invocation's time left, read now (it runs down); `undefined` outside Lambda. */
+function remainingMs(args: readonly unknown[]): number | undefined {
+  const context = findContext(args);
+  if (context === undefined) return undefined;
+  let remaining: unknown;
+  try {
+    remaining = context.getRemainingTimeInMillis();
+  } catch {
+    return undefined; // read in the renewal timer too, where a throw would crash the process
+  }
+  return typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : undefined;
+}
+
+/**
+ * A lease for a claim or renewal made now: `leaseSeconds`, never past the time the invocation has
+ * left at this moment. Called at each claim attempt and each renewal, never cached: a lease
+ * computed when the call began would outlive the invocation by the time already spent.
+ */
 function leaseFor(resolved: Resolved, args: readonly unknown[]): number {
-  const remaining = findContext(args)?.getRemainingTimeInMillis();
+  const remaining = remainingMs(args);
   const configured = resolved.leaseMs;
-  if (remaining === undefined || !Number.isFinite(remaining)) return configured ?? DEFAULTS.noContextLeaseSeconds * 1000;
+  if (remaining === undefined) return configured ?? DEFAULTS.noContextLeaseSeconds * 1000;
   const bound = Math.max(1, Math.floor(remaining));
   return configured === undefined ? bound : Math.min(configured, bound);
 }
@@ -240,15 +258,17 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     // past waitSeconds nor past our own lease (which never outlives the Lambda invocation).
     const waitUntil = r.waitMs === undefined ? 0 : startedAt + Math.min(r.waitMs, leaseMs);
     let claim;
+    let attemptLeaseMs = leaseMs;
     for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {
       try {
-        claim = await store.claim(recordKey, { token, leaseMs, ttlMs: Math.max(r.ttlMs, leaseMs), validationHash, withExpiry: cache !== undefined });
+        claim = await store.claim(recordKey, { token, leaseMs: attemptLeaseMs, ttlMs: Math.max(r.ttlMs, attemptLeaseMs), validationHash, withExpiry: cache !== undefined });
       } catch (err) {
         const error = asStoreError(r.namespace, 'the claim', err);
         log(Decision.StoreError, keyHash, error);
+        if (isOutage(error)) await releaseFailedClaim(store, recordKey, token);
         // Only an outage fails open. A corrupt record could repeat a finished side effect; a
         // misconfiguration (no such table, no permission) would run unprotected forever.
-        if (!r.failOpen || error.code !== IdempotencyErrorCode.Store) throw error;
+        if (!r.failOpen || !isOutage(error)) throw error;
         log(Decision.FailOpen, keyHash);
         return UNPROTECTED;
       }
@@ -268,6 +288,8 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       const pauseMs = delayMs * (0.5 + Math.random() / 2);
       if (performance.now() + pauseMs < waitUntil) {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        // Each re-claim's lease is the time left now, not when the call began.
+        attemptLeaseMs = leaseFor(r, args);
         continue;
       }
       log(Decision.InProgress, keyHash);
@@ -284,7 +306,13 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     };
     if (r.renewLease) {
       renewal = setInterval(() => {
-        store.renewLease(recordKey, token, leaseMs).then(
+        // The invocation is over (a frozen container thawed later): let the lease end with it.
+        const left = remainingMs(args);
+        if (left !== undefined && left <= 0) {
+          stopRenewal();
+          return;
+        }
+        store.renewLease(recordKey, token, leaseFor(r, args)).then(
           (owned) => {
             if (!owned && renewal !== undefined) {
               stopRenewal();
@@ -293,7 +321,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
           },
           (err: unknown) => log(Decision.StoreError, keyHash, asStoreError(r.namespace, 'a lease renewal', err)),
         );
-      }, Math.max(50, Math.floor(leaseMs / 3)));
+      }, Math.max(50, Math.floor(attemptLeaseMs / 3)));
       renewal.unref();
     }
 
@@ -449,6 +477,38 @@ function serialize(r: Resolved, result: unknown, recordKey: string, validationHa
     log(Decision.StoreError, keyHash, err);
     throw err;
   }
+}
+
+// How long a failed claim's error waits for the release of its own token. Long enough for the
+// release to be sent (DynamoDB signs and sends over a few ticks; ioredis writes at once), short
+// enough that a stalled store delays the error by a bounded time.
+const FAILED_CLAIM_RELEASE_WAIT_MS = 250;
+
+/** The store failed or timed out, so the claim may yet land; not a record we refuse, nor a misconfiguration. */
+function isOutage(error: IdempotencyError): boolean {
+  return error.code === IdempotencyErrorCode.Store;
+}
+
+/**
+ * Best effort, after a claim that failed or timed out: the claim may still land (a stalled
+ * server or path delivers it later), and would then lock the key for its whole lease.
+ * Timeline: claim sent → it times out → we release our token → the claim lands → the release
+ * lands. On Redis the release follows the claim on the same connection, so it lands after it;
+ * elsewhere it may arrive first and miss it. Never throws, never leaves a rejection unhandled, and
+ * waits at most FAILED_CLAIM_RELEASE_WAIT_MS: the release carries on in the background after that.
+ */
+async function releaseFailedClaim(store: IdempotencyStore, recordKey: string, token: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = Promise.resolve()
+    .then(() => store.release(recordKey, token))
+    .then(
+      () => undefined,
+      () => undefined, // the claim's own error is the one reported
+    );
+  // Not unref'd: in a plain script a hung release must not let the process exit before the error.
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, FAILED_CLAIM_RELEASE_WAIT_MS)));
+  await Promise.race([settled, waited]);
+  clearTimeout(timer);
 }
 
 async function release(

@@ -141,7 +141,8 @@ export interface IdempotencyDefaults {
   readonly waitSeconds?: number;
   /**
    * Extend the lease in the background (every third of it) while the method runs, so a long
-   * method keeps its claim with a short lease, and a crashed one frees it within one lease.
+   * method keeps its claim with a short lease, and a crashed one frees it within one lease. Each
+   * renewal is capped at the Lambda invocation's time left then, so the claim never outlives it.
    * @default false
    */
   readonly renewLease?: boolean;

@@ -45,3 +45,12 @@ export function httpEvent(body: unknown, headers: Record<string, string> = {}): 
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Lambda `Context` whose remaining time runs down with the clock, as Lambda's does: it reads
+ * `deadlineMs - Date.now()` at each call.
+ */
+export function runningLambdaContext(remainingMs: number): Context & { readonly deadlineMs: number } {
+  const deadlineMs = Date.now() + remainingMs;
+  return { ...lambdaContext(remainingMs), deadlineMs, getRemainingTimeInMillis: () => deadlineMs - Date.now() };
+}
