@@ -20,9 +20,9 @@ function legacySeal(key: Buffer, keyId: string, plaintext: string, recordKey: st
   return `#${keyId}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
 }
 
-/** The fields of a completed record `C|<validationHash>|v<payload>`. */
+/** The fields of a completed record `C|<validationHash>|t<token>|v<payload>` (0.1: no token). */
 function completed(raw: string): { hash: string; payload: string } {
-  const match = /^C\|([^|]*)\|v(.*)$/s.exec(raw);
+  const match = /^C\|([^|]*)\|(?:t[^|]+\|)?v(.*)$/s.exec(raw);
   if (match === null) throw new Error(`not a completed record with a payload: ${raw.slice(0, 40)}`);
   return { hash: match[1] as string, payload: match[2] as string };
 }
@@ -63,20 +63,20 @@ describe('encryption at rest (real Redis)', () => {
     const id = randomUUID();
     const first = await fn({ id });
     const { key, raw } = await onlyRecord();
-    expect(raw).toMatch(/^C\|\|v#2:2026-05:[A-Za-z0-9+/=]+$/);
+    expect(raw).toMatch(/^C\|\|t[^|]+\|v#2:2026-05:[A-Za-z0-9+/=]+$/);
     expect(raw).not.toContain('jane');
     await expect(fn({ id })).resolves.toEqual(first);
 
     await redis.admin.del(key);
     await expect(fn({ id, fail: true })).rejects.toThrow('bounced');
-    expect((await onlyRecord()).raw).toMatch(/^C\|\|v#2:2026-05:/);
+    expect((await onlyRecord()).raw).toMatch(/^C\|\|t[^|]+\|v#2:2026-05:/);
     expect((await onlyRecord()).raw).not.toContain('jane');
     await expect(fn({ id, fail: true })).rejects.toMatchObject({ name: 'BounceError', idempotentReplay: true });
 
     // An undefined result is sealed too: a record with no payload is never ours to replay.
     await redis.admin.del(key);
     await expect(fn({ id, nothing: true })).resolves.toBeUndefined();
-    expect((await onlyRecord()).raw).toMatch(/^C\|\|v#2:2026-05:/);
+    expect((await onlyRecord()).raw).toMatch(/^C\|\|t[^|]+\|v#2:2026-05:/);
     await expect(fn({ id, nothing: true })).resolves.toBeUndefined();
     expect(runs).toBe(3);
   });
@@ -173,7 +173,7 @@ describe('encryption at rest (real Redis)', () => {
     await expect(after({ id })).resolves.toEqual(first);
     await redis.admin.del(key);
     await after({ id });
-    expect((await onlyRecord()).raw).toMatch(/^C\|\|v#2:2026-11:/);
+    expect((await onlyRecord()).raw).toMatch(/^C\|\|t[^|]+\|v#2:2026-11:/);
 
     await redis.admin.set(key, sealedBefore);
     await expect(wrap({ key: newKey, keyId: '2026-11' })({ id })).rejects.toThrow(/key id "2026-05", which is not configured/);
@@ -189,7 +189,7 @@ describe('encryption at rest (real Redis)', () => {
     const v2 = wrap({ key: newKey, keyId: 'k.2', previousKeys: { 'k.1': oldKey } });
     await expect(v2({ id })).resolves.toEqual(first);
     expect(runs).toBe(1);
-    expect((await onlyRecord()).raw).toMatch(/^C\|\|v#2:k\.1:/);
+    expect((await onlyRecord()).raw).toMatch(/^C\|\|t[^|]+\|v#2:k\.1:/);
   });
 
   it('replays results stored before encryption was turned on only with acceptPlaintext, and seals new ones', async () => {
@@ -198,7 +198,7 @@ describe('encryption at rest (real Redis)', () => {
     const nothing = randomUUID();
     const first = await plain({ id });
     await plain({ id: nothing, nothing: true });
-    expect(await redis.admin.mget(...(await redis.admin.keys(`${prefix}:*`)))).toEqual(expect.arrayContaining([expect.stringMatching(/^C\|\|v\{/), 'C||u']));
+    expect(await redis.admin.mget(...(await redis.admin.keys(`${prefix}:*`)))).toEqual(expect.arrayContaining([expect.stringMatching(/^C\|\|t[^|]+\|v\{/), expect.stringMatching(/^C\|\|t[^|]+\|u$/)]));
 
     await expect(wrap({ key: oldKey })({ id })).rejects.toThrow(IdempotencyCorruptRecordError);
     const migrating = wrap({ key: oldKey, acceptPlaintext: true });
