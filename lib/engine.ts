@@ -335,7 +335,9 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         log(Decision.StoreError, keyHash, cause);
         // The store refused the result itself (too large for it): as with maxResultBytes, say so.
         if (err instanceof IdempotencyResultError) throw err;
-        if (r.failOpen) return 'unrecorded';
+        // Fail-open tolerates an outage only: a misconfiguration (an ACL, a missing table) would
+        // leave every result unrecorded, forever, without a word to the caller.
+        if (r.failOpen && isOutage(cause)) return 'unrecorded';
         // Timeline: method ran (side effect done) → completion write failed. Releasing now
         // would let a retry repeat the side effect, so the claim is kept until its lease ends.
         throw new IdempotencyCompletionError(

@@ -1,5 +1,5 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError, IdempotencyStoreError, makeIdempotent } from '../../lib';
+import { IdempotencyCompletionError, IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError, IdempotencyStoreError, makeIdempotent } from '../../lib';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBStore } from '../../lib/dynamodb';
 import { hashValue, recordKeyPrefix } from '../../lib/key';
@@ -89,6 +89,26 @@ describe('DynamoDBStore misconfiguration', () => {
   it('treats an error named after an Object.prototype member as an outage, not a configuration error', async () => {
     const client = { send: async () => Promise.reject(Object.assign(new Error('odd'), { name: 'constructor' })) } as unknown as DynamoDBClient;
     await expect(new DynamoDBStore({ tableName: 'idempotency', client }).get('k')).rejects.toBeInstanceOf(IdempotencyStoreError);
+  });
+
+  it('reports a completion the policy refuses as IdempotencyCompletionError with the result, even failing open (the method ran)', async () => {
+    const client = dynalite.client();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Item?: Record<string, { S?: string }> };
+        if (context.commandName === 'PutItemCommand' && input.Item?.status?.S === 'COMPLETED') {
+          throw Object.assign(new Error('User is not authorized to perform: dynamodb:PutItem'), { name: 'AccessDeniedException' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyCompletion' },
+    );
+    const { charge, runs } = failOpenCharge(new DynamoDBStore({ tableName: 'idempotency', client }));
+    const err = (await charge({ orderId: randomUUID() }).catch((e: unknown) => e)) as IdempotencyCompletionError;
+    expect(err).toBeInstanceOf(IdempotencyCompletionError);
+    expect(err.result).toMatchObject({ charged: expect.any(String) });
+    expect(err.cause).toBeInstanceOf(IdempotencyConfigError);
+    expect(runs.count).toBe(1);
   });
 
   it('still fails open on an outage (a throttle or a network error), with the SDK error named in the log line', async () => {
