@@ -42,7 +42,10 @@ export function canonicalDecimal(literal: string): string {
   // value = 0.<digits> x 10^point, with digits free of leading and trailing zeros.
   const first = all.search(/[1-9]/);
   if (first < 0) return '0';
-  const digits = all.slice(first).replace(/0+$/, '');
+  // A loop, not /0+$/: that regex backtracks on every zero run, quadratic on a crafted literal.
+  let end = all.length;
+  while (all.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  const digits = all.slice(first, end);
   const point = BigInt(intDigits.length - first) + BigInt(match[3] ?? '0');
   return (literal.startsWith('-') ? '-' : '') + format(digits, point);
 }

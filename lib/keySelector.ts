@@ -221,10 +221,24 @@ function parseJson(text: string, parent: unknown, parentKey: string, parsed: Map
   return value;
 }
 
+// Fatal: a body that is not UTF-8 (Latin-1 JSON, binary) must not decode with U+FFFD in place of
+// its bytes, which would give `café` and `cafè` one key.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A JSON string of the event, parsed exactly; an API Gateway `body` is base64-decoded first when flagged. */
 function decodeJson(text: string, parent: unknown, parentKey: string): unknown {
   const base64 = parentKey === 'body' && (parent as { isBase64Encoded?: unknown } | undefined)?.isBase64Encoded === true;
-  return parseJsonExact(base64 ? Buffer.from(text, 'base64').toString('utf8') : text);
+  return parseJsonExact(base64 ? UTF8.decode(Buffer.from(text, 'base64')) : text);
+}
+
+/**
+ * The cause to attach for text that did not parse: V8's JSON.parse message quotes the text around
+ * the error (`"PAN=411111"... is not valid JSON`), and the event's content never goes into an error.
+ */
+function parseFailure(err: unknown): Error {
+  if (err instanceof TypeError) return new TypeError('The base64-decoded body is not UTF-8 text.');
+  const position = err instanceof Error ? /position (\d+)/.exec(err.message)?.[1] : undefined;
+  return new SyntaxError(`Not valid JSON${position === undefined ? '' : ` (at position ${position})`}.`);
 }
 
 /**
@@ -291,7 +305,7 @@ function explainPath(event: unknown, path: readonly string[], role: Role): Why |
       try {
         current = decodeJson(current, parent, parentKey);
       } catch (err) {
-        return { reason: `${here} is a string that is not valid JSON, so the path cannot go into it`, cause: err };
+        return { reason: `${here} is a string that is not valid JSON, so the path cannot go into it`, cause: parseFailure(err) };
       }
     }
     if (current === null || current === undefined) return { reason: `${here} is ${current === null ? 'null' : 'absent'}` };

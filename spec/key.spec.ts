@@ -8,6 +8,7 @@ import {
   type IdempotencyOptions,
 } from '../lib';
 import { compileSelector, recordKeyPrefix, select } from '../lib/key';
+import { canonicalDecimal } from '../lib/exactNumber';
 import { httpEvent } from './helpers/lambda';
 import { CaptureLogger } from './helpers/logger';
 
@@ -232,5 +233,42 @@ describe('validation', () => {
     await expect(fn({ headers: { 'idempotency-key': 'k' }, body })).resolves.toBe(41);
     await expect(fn({ headers: { 'idempotency-key': 'k' }, body: '{"orderId":"o-1","amount":6}' })).rejects.toThrow(IdempotencyPayloadMismatchError);
     expect(runs()).toBe(0);
+  });
+});
+
+describe('hostile bodies', () => {
+  it('reads a number literal with a long zero run in linear time (a crafted body cannot stall the claim)', () => {
+    // /0+$/ backtracked on every zero run: 100 KB took seconds, 1 MB minutes.
+    const literal = '1' + '0'.repeat(200_000) + '1';
+    const started = process.hrtime.bigint();
+    // Booleans, not the 200 KB texts: a failure message must stay readable.
+    expect(/^1\.0{200000}1e\+200001$/.test(canonicalDecimal(literal))).toBe(true);
+    expect(/^1\.0{200000}1$/.test(canonicalDecimal(`1.${'0'.repeat(200_000)}1`))).toBe(true);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1_000);
+  });
+
+  it('refuses a base64 body that is not UTF-8 instead of reading its bytes as U+FFFD (café and cafè are not one key)', async () => {
+    const latin1 = (text: string): string => Buffer.from(text, 'latin1').toString('base64');
+    const { fn, runs } = counted({ key: 'body.ref', name: 'latin1Key' });
+    for (const ref of ['caf\u00e9', 'caf\u00e8']) {
+      const err = await rejection(fn({ isBase64Encoded: true, body: latin1(JSON.stringify({ ref })) }));
+      expect(err).toBeInstanceOf(IdempotencyKeyError);
+      expect(err.message).toContain('not valid JSON');
+    }
+    expect(runs()).toBe(0);
+
+    const validated = counted({ key: 'headers.idempotency-key', validate: 'body', name: 'latin1Validate' });
+    await validated.fn({ headers: { 'idempotency-key': 'k' }, isBase64Encoded: true, body: latin1('{"ref":"caf\u00e9"}') });
+    await expect(validated.fn({ headers: { 'idempotency-key': 'k' }, isBase64Encoded: true, body: latin1('{"ref":"caf\u00e8"}') })).rejects.toThrow(IdempotencyPayloadMismatchError);
+    expect(validated.runs()).toBe(1);
+  });
+
+  it('never quotes a body that is not JSON in the error or its cause', async () => {
+    const { fn } = counted({ key: 'body.orderId', name: 'notJson' });
+    const err = await rejection(fn({ body: 'PAN=4111111111111111&amount=5' }));
+    expect(err).toBeInstanceOf(IdempotencyKeyError);
+    const text = `${err.message} ${String(err.cause)} ${(err.cause as Error).message}`;
+    expect(text).not.toContain('PAN');
+    expect(text).not.toContain('4111');
   });
 });
