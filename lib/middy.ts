@@ -1,5 +1,6 @@
 import { createIdempotency, type Invocation } from './engine';
 import { IdempotencyConfigError } from './errors';
+import { HandlerTrace, readUntracked } from './middyTrace';
 import { validateOptions, type IdempotencyOptions } from './options';
 
 /**
@@ -49,15 +50,18 @@ const CLEANUP_KEY = 'powertools-for-aws.idempotency';
  * skips the handler and every `after`). Guards that act only in `before` (authentication) may
  * come before it.
  *
- * A claim is tied to its invocation, whatever the other middlewares do:
- * - the handler returned: completed with the response as this `after` sees it;
+ * A claim is tied to its invocation, whatever the other middlewares do (the README's Middy
+ * section lists what cannot be told apart):
+ * - the handler returned: completed with the response as this `after` sees it, or with the
+ *   answer of a later `after` that answers early;
  * - an error raised after the handler returned (a later `after` threw): the error is stored and
  *   replayed, never released, so a retry cannot repeat the side effect;
  * - the handler (or a later `before`) threw: released, so a retry runs (or stored, when
  *   `cacheError` says so);
  * - a later middleware answered early in `before` (the handler never ran): released;
- * - Middy's early timeout (`TimeoutError`) while the handler runs: the outcome is unknown, so
- *   the claim is kept until its lease ends (never released).
+ * - an error that may be Middy's early timeout while the handler runs (its `TimeoutError`, or
+ *   any error from the handler's start on with at most 1 s of the invocation left): the outcome
+ *   is unknown, so the claim is kept until its lease ends (never released).
  * The lease renewal (`renewLease`) stops on each of these. The namespace is `name`, else the
  * Lambda function name.
  *
@@ -88,12 +92,13 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
 
   return {
     async before(request) {
-      const invocation = await engine.begin(request.context, [request.event, request.context]);
+      const [event, context] = readUntracked(() => [request.event, request.context]);
+      const invocation = await engine.begin(context, [event, context]);
       if (invocation.replay) {
         request.earlyResponse = invocation.result;
         return;
       }
-      runs.set(request, new ClaimedRun(invocation, request));
+      runs.set(request, new ClaimedRun(invocation, request, context));
     },
     async after(request) {
       await runs.get(request)?.handlerReturned(request.response);
@@ -106,40 +111,36 @@ export function idempotency(options: IdempotencyOptions = {}): IdempotencyMiddle
 
 type Claim = Extract<Invocation, { replay: false }>;
 
-/** Marks "no response written yet" and "different responses written". */
-const NONE: unique symbol = Symbol('none');
-const MIXED: unique symbol = Symbol('mixed');
+/**
+ * Middy's early timeout fires `timeoutEarlyInMillis` before the deadline (5 ms by default), and
+ * its `timeoutEarlyResponse` may throw any error; an error raised with at most this much of the
+ * invocation left may be it, while the handler still runs. Keeping the claim then costs little:
+ * its lease ends with the invocation, at most this long after.
+ */
+const NEAR_DEADLINE_MS = 1_000;
 
 /**
- * One claimed request, from our `before` to the end of its invocation.
- *
- * Middy tells a middleware nothing when a later middleware answers early (our `after` and
- * `onError` are skipped), nor where an error came from. Both show in Middy's own writes, which
- * this watches:
- * - when a middleware answers early (in `before`, `after` or `onError`), Middy sets
- *   `request.earlyResponse`, then writes it to `request.response`. If the handler's result was
- *   written before (a write of another value), the handler ran: the answer is recorded; else
- *   (no write, or only the answer itself, as `request.response = x; return x` in a `before`)
- *   the claim is released. An `after` that answers early with the very object the handler
- *   returned is taken for a `before`: the README says not to return from `after`.
- * - Middy writes the handler's result to `request.response` (even `undefined`); on an error it
- *   writes `request.response = undefined`, then `request.error`. So at the first `request.error`
- *   write, two or more `response` writes mean the handler had returned. A `before` that writes
- *   `request.response` without answering early adds one: a failure is then stored rather than
- *   released, which errs towards no second run.
+ * One claimed request, from our `before` to the end of its invocation. Middy tells a middleware
+ * nothing when a later middleware answers early (our `after` and `onError` are skipped), nor
+ * where an error came from; {@link HandlerTrace} reads what Middy's own steps prove:
+ * - an early answer (Middy sets `request.earlyResponse`, then writes it to `request.response`)
+ *   before the handler may have returned: released; after it: the answer is recorded;
+ * - Middy's first `request.error` write: after the handler may have returned, the failure is
+ *   stored (a retry must not repeat the side effect); before the handler may have started,
+ *   released; in between (the handler threw, or Middy's early timeout answered while it runs),
+ *   kept until its lease ends when it may be the timeout, else released.
  */
 class ClaimedRun {
-  private responseWrites = 0;
-  /** The value of every `response` write so far, when they all wrote the same one. */
-  private written: unknown = NONE;
+  private readonly trace: HandlerTrace;
   private outcome: Promise<unknown> | undefined;
 
   constructor(
     private readonly claim: Claim,
     private readonly request: MiddyRequestLike,
+    /** The Lambda context at our `before` (Middy reads its deadline before the middlewares run). */
+    private readonly context: unknown,
   ) {
-    watchWrites(request, 'response', (value) => this.onResponseWrite(value));
-    watchWrites(request, 'error', (error) => void this.errorRaised(error));
+    this.trace = new HandlerTrace(request, (name, value) => (name === 'response' ? this.onResponseWrite(value) : void this.errorRaised(value)));
     registerCleanup(request, () => this.answeredEarly(request.response));
   }
 
@@ -151,36 +152,31 @@ class ClaimedRun {
   /** Middy's first `request.error` write, or our `onError`. */
   async errorRaised(error: unknown): Promise<void> {
     if (this.outcome === undefined) {
-      const afterReturn = this.responseWrites >= 2;
-      if (!afterReturn && isMiddyTimeout(error)) {
-        // Timeline: the handler still runs → Middy answers TimeoutError just before the Lambda
-        // deadline → the handler may still charge. Releasing would let a retry run beside it,
-        // so the claim ends with its lease instead.
+      if (this.trace.mayHaveReturnedBeforeError) {
+        // Timeline: handler returns (side effect done) → a later `after` throws. Releasing would
+        // let the client's retry repeat the side effect, so the failure is stored and replayed.
+        this.settle(() => this.claim.fail(error, { store: true }));
+      } else if (this.trace.mayHaveStarted && (isMiddyTimeout(error) || nearDeadline(this.context))) {
+        // Timeline: the handler still runs → Middy's early timeout answers with an error → the
+        // handler may still charge. Releasing would let a retry run beside it, so the claim
+        // ends with its lease instead.
         this.claim.abandon();
         this.outcome = Promise.resolve();
       } else {
-        // Timeline: handler returns (side effect done) → a later `after` throws. Releasing would
-        // let the client's retry repeat the side effect, so the failure is stored and replayed.
-        this.settle(() => this.claim.fail(error, afterReturn ? { store: true } : undefined));
+        this.settle(() => this.claim.fail(error));
       }
     }
     await this.outcome?.catch(ignore);
   }
 
-  /** A middleware answered early: before the handler ran (release) or after it (complete). */
+  /** A middleware answered early: before the handler may have returned (release) or after (record). */
   async answeredEarly(response: unknown): Promise<void> {
-    const handlerRan = this.responseWrites > 0 && this.written !== response;
+    const handlerRan = this.trace.mayHaveReturned;
     await this.settle(() => (handlerRan ? this.claim.complete(response) : this.claim.fail(undefined, { store: false }))).catch(ignore);
   }
 
   private onResponseWrite(value: unknown): void {
-    if (this.outcome !== undefined) return;
-    if (Object.hasOwn(this.request, 'earlyResponse')) {
-      void this.answeredEarly(value);
-      return;
-    }
-    this.responseWrites += 1;
-    this.written = this.written === NONE || this.written === value ? value : MIXED;
+    if (this.outcome === undefined && Object.hasOwn(this.request, 'earlyResponse')) void this.answeredEarly(value);
   }
 
   /** Starts the claim's one outcome (the first caller wins); later callers get the same promise. */
@@ -192,23 +188,6 @@ class ClaimedRun {
     }
     return this.outcome;
   }
-}
-
-/** Calls `onWrite` after each assignment to `target[name]`, keeping any accessor already there. */
-function watchWrites(target: MiddyRequestLike, name: 'response' | 'error', onWrite: (value: unknown) => void): void {
-  const previous = Object.getOwnPropertyDescriptor(target, name);
-  let value: unknown = target[name];
-  const read = previous?.get === undefined ? () => value : () => previous.get?.call(target) as unknown;
-  const store = previous?.set === undefined ? (v: unknown) => void (value = v) : (v: unknown) => previous.set?.call(target, v);
-  Object.defineProperty(target, name, {
-    configurable: true,
-    enumerable: true,
-    get: read,
-    set(v: unknown) {
-      store(v);
-      onWrite(v);
-    },
-  });
 }
 
 /** Lets an early-answering middleware release the claim and wait for it (Powertools' convention). */
@@ -228,6 +207,23 @@ function registerCleanup(request: MiddyRequestLike, cleanup: () => Promise<void>
 /** Middy's `timeoutEarlyResponse` error: thrown while the handler may still be running. */
 function isMiddyTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
+}
+
+/**
+ * Whether the invocation is within {@link NEAR_DEADLINE_MS} of its end. The deadline is read as
+ * Middy reads it; without one, Middy sets no early timeout, so no error can be its answer.
+ */
+function nearDeadline(context: unknown): boolean {
+  const c = context as { getRemainingTimeInMillis?: unknown; lambdaContext?: { getRemainingTimeInMillis?: unknown } } | null | undefined;
+  const holder = c?.getRemainingTimeInMillis ? c : c?.lambdaContext;
+  const remainingTime = holder?.getRemainingTimeInMillis;
+  if (!remainingTime) return false;
+  try {
+    // Middy's timer fires at once when the remaining time is not a number: so is it near.
+    return !(Number((remainingTime as () => unknown).call(holder)) > NEAR_DEADLINE_MS);
+  } catch {
+    return true;
+  }
 }
 
 function ignore(): void {}

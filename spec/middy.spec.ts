@@ -94,6 +94,49 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
       expect(replay).toEqual(first);
       expect(executions).toBe(1);
     });
+
+    it.each([
+      ['`undefined` after a handler that returned nothing', 'afterAnswersEarlyWithUndefined', undefined],
+      ["a primitive equal to the handler's result", 'afterAnswersEarlyWithEqualValue', 'ok'],
+      ["the handler's own response object, with a header added", 'afterAnswersEarlyWithTheResponse', { ...raw, headers: { 'X-Answered': 'early' } }],
+    ])('in `after`, registered after ours, with %s: records it (not taken for an answer in `before`), so the retry is not run', (_how, name, value) => {
+      const { first, record, replay, executions } = scenario(name);
+      expect(first).toEqual({ value });
+      expect(record).toBe('COMPLETED');
+      expect(replay).toEqual(first);
+      expect(executions).toBe(1);
+    });
+  });
+
+  describe('a later `before` that writes request.response first', () => {
+    const limited = { value: { statusCode: 429, body: 'slow down' } };
+    it.each([
+      ['right after ours', 'rateLimiterPrefillingAfterOurs'],
+      ['behind another `before` that reads the event', 'rateLimiterPrefillingSecondAfterOurs'],
+    ])('a rate limiter %s writes a default response, then answers 429: released, so the valid request right after runs', (_where, name) => {
+      const observed = scenario(name);
+      expect(observed.rejected).toEqual(limited);
+      expect(observed.recordAfterRejection).toBe('none');
+      expect(observed.valid).toEqual({ value: raw });
+      expect(observed.forgedRepeat).toEqual(observed.valid);
+      expect(observed.executions).toBe(1);
+    });
+
+    it('one that is not the first after ours and reads the event then the context, as the handler call does, cannot be told from the handler: its answer is recorded, never released (README limit)', () => {
+      const observed = scenario('rateLimiterReadingContextSecondAfterOurs');
+      expect(observed.rejected).toEqual(limited);
+      expect(observed.recordAfterRejection).toBe('COMPLETED');
+      expect(observed.valid).toEqual(limited);
+      expect(observed.executions).toBe(0);
+    });
+
+    it('a default response written in `before`, then the handler throws: released, so the retry runs', () => {
+      const { first, record, retry, executions } = scenario('defaultResponseThenHandlerThrows');
+      expect(first).toEqual({ error: 'Error', message: 'card network unavailable' });
+      expect(record).toBe('none');
+      expect(retry).toEqual({ value: raw });
+      expect(executions).toBe(2);
+    });
   });
 
   describe('a middleware whose `after` throws once the handler has returned', () => {
@@ -154,6 +197,32 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
     expect(record).toBe('IN_PROGRESS');
     expect(retry).toEqual(expect.objectContaining({ error: 'IdempotencyInProgressError' }));
     expect(executions).toBe(1);
+  });
+
+  it('with a timeoutEarlyResponse that throws its own error (a 504), within 1 s of the deadline: keeps the claim, so the retry at once is told in progress and not run', () => {
+    const { first, record, retry, executions } = scenario('timeoutCustomError');
+    expect(first).toEqual({ error: 'GatewayTimeoutError', message: 'Gateway Timeout' });
+    expect(record).toBe('IN_PROGRESS');
+    expect(retry).toEqual(expect.objectContaining({ error: 'IdempotencyInProgressError' }));
+    expect(executions).toBe(1);
+  });
+
+  describe('an error with at most 1 s of the invocation left (it may be an early timeout)', () => {
+    it('raised once the handler may have started: keeps the claim until its lease ends with the invocation; the retry at once is told in progress', () => {
+      const { first, record, retry, executions } = scenario('handlerThrowsNearDeadline');
+      expect(first).toEqual({ error: 'Error', message: 'card network unavailable' });
+      expect(record).toBe('IN_PROGRESS');
+      expect(retry).toEqual(expect.objectContaining({ error: 'IdempotencyInProgressError' }));
+      expect(executions).toBe(1);
+    });
+
+    it('raised by the first `before` after ours (provably before the handler): released, so the corrected request runs', () => {
+      const { rejected, record, valid, executions } = scenario('beforeThrowsNearDeadline');
+      expect(rejected).toEqual({ error: 'Error', message: 'amount is required' });
+      expect(record).toBe('none');
+      expect(valid).toEqual({ value: raw });
+      expect(executions).toBe(1);
+    });
   });
 
   it('with a timeoutEarlyResponse that returns a value, stores that value like a result (it cannot be told from one)', () => {

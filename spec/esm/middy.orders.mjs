@@ -30,6 +30,16 @@ function chargeHandler({ failFirst = false, takesMs = 0 } = {}) {
   return { charge, charges };
 }
 
+/** A handler that returns `value`: counts its executions. */
+function valueHandler(value) {
+  const charges = [];
+  async function charge(event) {
+    charges.push(event.orderId);
+    return value;
+  }
+  return { charge, charges };
+}
+
 // Middlewares as users write them.
 const cors = () => ({
   after(request) {
@@ -81,6 +91,48 @@ const errorHandler = () => ({
 const errorHandlerAnsweringEarly = () => ({ onError: (request) => ({ statusCode: 500, body: request.error.message }) });
 /** An `after` that answers early with a new response (Middy then skips the remaining after hooks). */
 const afterAnsweringEarly = () => ({ after: (request) => ({ ...request.response, headers: { 'X-Answered': 'early' } }) });
+/** An `after` that answers early with `undefined`, Middy's pattern for it (`request.earlyResponse = undefined`). */
+const afterAnsweringEarlyWithUndefined = () => ({
+  after(request) {
+    request.earlyResponse = undefined;
+  },
+});
+/** An `after` that answers early with the value the handler returned. */
+const afterAnsweringEarlyWith = (value) => ({ after: () => value });
+/** An `after` that adds a header to the handler's response object and answers early with that same object. */
+const afterAnsweringEarlyWithTheResponse = () => ({
+  after(request) {
+    request.response.headers = { 'X-Answered': 'early' };
+    return request.response;
+  },
+});
+/** A rate limiter: writes a default response, then answers 429 to a request without a valid token. */
+const rateLimiterPrefilling = () => ({
+  before(request) {
+    request.response = { statusCode: 200, headers: {} };
+    if (request.event.token !== 'valid') return { statusCode: 429, body: 'slow down' };
+  },
+});
+/** The same, reading the event and the context first, as the handler call does. */
+const rateLimiterReadingEventAndContext = () => ({
+  before(request) {
+    const { event, context } = request;
+    request.response = { statusCode: 200, headers: {} };
+    if (event.token !== 'valid' && context.functionName !== '') return { statusCode: 429, body: 'slow down' };
+  },
+});
+/** A `before` that writes a default response and lets the request through. */
+const defaultResponse = () => ({
+  before(request) {
+    request.response = { statusCode: 500, body: 'no response' };
+  },
+});
+/** A `before` that reads the event and lets the request through (a body parser, a logger). */
+const eventReader = () => ({
+  before(request) {
+    if (typeof request.event.orderId !== 'string') throw new Error('orderId is required');
+  },
+});
 
 /** A store that records when each lease renewal is sent. */
 function renewalCounting(store) {
@@ -116,14 +168,14 @@ function build(charge, layout, options = {}, plugin = undefined) {
 const settle = (promise) => promise.then((value) => ({ value }), (err) => ({ error: err.name, message: err.message }));
 const id = (s) => `${s}-${run}`;
 
-/** The same order sent twice: what the client gets each time. */
-async function twice(layout) {
-  const { charge, charges } = chargeHandler();
-  const { handler } = build(charge, layout);
+/** The same order sent twice: what the client gets each time, and the record in between. */
+async function twice(layout, { charge, charges } = chargeHandler()) {
+  const { handler, recordKey } = build(charge, layout);
   const orderId = id('twice');
   const first = await settle(handler({ orderId }, contextFor()));
+  const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
   const replay = await settle(handler({ orderId }, contextFor()));
-  return { first, replay, executions: charges.length };
+  return { first, record, replay, executions: charges.length };
 }
 
 /** Rejected early by `guard`, then the same order with a valid token, right away. */
@@ -192,24 +244,26 @@ async function documentedStack() {
   return { forged, aFirst, aRetry, bFirst, bReplay, executions: charges.length };
 }
 
-/** The handler throws once; the client retries. */
-async function handlerThrowsThenRetry(layout, options) {
+/** The handler throws once (with `remainingMs` of the invocation left); the client retries at once. */
+async function handlerThrowsThenRetry(layout, options, remainingMs = 30_000) {
   const { charge, charges } = chargeHandler({ failFirst: true });
-  const { handler } = build(charge, layout, options);
+  const { handler, recordKey } = build(charge, layout, options);
   const orderId = id('throws');
-  const first = await settle(handler({ orderId }, contextFor()));
+  const first = await settle(handler({ orderId }, contextFor(remainingMs)));
+  const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
   const retry = await settle(handler({ orderId }, contextFor()));
-  return { first, retry, executions: charges.length };
+  return { first, record, retry, executions: charges.length };
 }
 
-/** A later `before` rejects the event; the corrected event is sent with the same key. */
-async function beforeThrowsThenValid(layout) {
+/** A later `before` rejects the event (with `remainingMs` left); the corrected event is sent with the same key. */
+async function beforeThrowsThenValid(layout, remainingMs = 30_000) {
   const { charge, charges } = chargeHandler();
-  const { handler } = build(charge, layout);
+  const { handler, recordKey } = build(charge, layout);
   const orderId = id('invalid');
-  const rejected = await settle(handler({ orderId }, contextFor()));
+  const rejected = await settle(handler({ orderId }, contextFor(remainingMs)));
+  const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
   const valid = await settle(handler({ orderId, amount: 5 }, contextFor()));
-  return { rejected, valid, executions: charges.length };
+  return { rejected, record, valid, executions: charges.length };
 }
 
 // Middy's early timeout set 2 s before the deadline, so it fires 300 ms into the invocation and the
@@ -227,6 +281,26 @@ async function timeoutThenRetry() {
   const retry = await settle(handler({ orderId }, contextFor(30_000)));
   const executions = charges.length;
   await sleep(700); // let the abandoned handler finish before the process ends
+  return { first, record, retry, executions };
+}
+
+/**
+ * Middy's early timeout with a timeoutEarlyResponse that throws its own error (an http-errors
+ * style 504), 700 ms before the deadline (under the middleware's 1 s window): it fires 300 ms
+ * in, while the handler runs; the client retries at once.
+ */
+async function customTimeoutErrorThenRetry() {
+  const { charge, charges } = chargeHandler({ takesMs: 900 });
+  const gatewayTimeout = () => {
+    throw Object.assign(new Error('Gateway Timeout'), { name: 'GatewayTimeoutError', statusCode: 504 });
+  };
+  const { handler, recordKey } = build(charge, ['idem'], {}, { timeoutEarlyInMillis: 700, timeoutEarlyResponse: gatewayTimeout });
+  const orderId = id('timeout504thrown');
+  const first = await settle(handler({ orderId }, contextFor(1_000)));
+  const record = (await redis.get(recordKey(orderId)))?.status ?? 'none';
+  const retry = await settle(handler({ orderId }, contextFor(30_000)));
+  const executions = charges.length;
+  await sleep(900); // let the abandoned handler finish before the process ends
   return { first, record, retry, executions };
 }
 
@@ -281,6 +355,14 @@ const scenarios = {
   afterThrowsRegisteredAfterOursWithErrorHandler: () => afterThrowsThenRetry(['idem', cors(), responseCheckFailingOnce(), errorHandler()]),
   afterThrowsRegisteredBeforeOurs: () => afterThrowsThenRetry([responseCheckFailingOnce(), 'idem']),
   afterAnswersEarlyAfterOurs: () => twice(['idem', afterAnsweringEarly()]),
+  afterAnswersEarlyWithUndefined: () => twice(['idem', afterAnsweringEarlyWithUndefined()], valueHandler(undefined)),
+  afterAnswersEarlyWithEqualValue: () => twice(['idem', afterAnsweringEarlyWith('ok')], valueHandler('ok')),
+  afterAnswersEarlyWithTheResponse: () => twice(['idem', afterAnsweringEarlyWithTheResponse()]),
+  // A `before` that writes request.response first.
+  rateLimiterPrefillingAfterOurs: () => earlyThenValid(['idem', rateLimiterPrefilling()]),
+  rateLimiterPrefillingSecondAfterOurs: () => earlyThenValid(['idem', eventReader(), rateLimiterPrefilling()]),
+  rateLimiterReadingContextSecondAfterOurs: () => earlyThenValid(['idem', eventReader(), rateLimiterReadingEventAndContext()]),
+  defaultResponseThenHandlerThrows: () => handlerThrowsThenRetry(['idem', defaultResponse()]),
   // Failures before the handler returned still release.
   handlerThrows: () => handlerThrowsThenRetry(['idem', cors()]),
   handlerThrowsWithErrorHandlerAfterOurs: () => handlerThrowsThenRetry(['idem', cors(), errorHandler()]),
@@ -288,6 +370,9 @@ const scenarios = {
   handlerThrowsWithCacheError: () => handlerThrowsThenRetry(['idem', cors()], { cacheError: () => true }),
   beforeThrowsAfterOurs: () => beforeThrowsThenValid(['idem', inputValidator()]),
   timeout: () => timeoutThenRetry(),
+  timeoutCustomError: () => customTimeoutErrorThenRetry(),
+  handlerThrowsNearDeadline: () => handlerThrowsThenRetry(['idem'], {}, 800),
+  beforeThrowsNearDeadline: () => beforeThrowsThenValid(['idem', inputValidator()], 800),
   timeoutAnswering: () => timeoutAnsweringThenRetry(),
   // The renewal timer.
   renewalLongHandler: () => renewals(['idem'], {}, { takesMs: 800 }),
