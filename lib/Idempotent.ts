@@ -1,8 +1,8 @@
 import type { EngineBinding } from './engine';
 import { IdempotencyConfigError } from './errors';
 import type { KeySelector } from './key';
-import { wrapFunction } from './makeIdempotent';
-import { declareMethod, defineClassDefaults, findMethod, ownMetadata, readClassDefaults, type Constructor, type MethodRecord } from './metadata';
+import { isIdempotent, wrapFunction } from './makeIdempotent';
+import { callClass, declareMethod, defineClassDefaults, findMethod, readClassDefaults, resolveDeclaringClass, type Constructor, type MethodRecord } from './metadata';
 import { classNamespace } from './namespace';
 import { layerOptions, validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from './options';
 
@@ -64,117 +64,113 @@ function isSelector(value: unknown): value is KeySelector {
 /** Legacy decorators see their class: the method is recorded, and its namespace checked, at class definition. */
 function decorateLegacy(target: object, method: string | symbol, descriptor: PropertyDescriptor, options: IdempotencyOptions): void {
   const isStatic = typeof target === 'function';
-  const record: MethodRecord = { method, isStatic, options, owner: (isStatic ? target : target.constructor) as Constructor };
-  declareMethod(target, record);
-  decoratedMethod(record); // refuses an untrustworthy default namespace now, at start-up
-  descriptor.value = wrapFunction(descriptor.value, options, bindingFor(record, () => record.owner as Constructor));
+  const owner = (isStatic ? target : target.constructor) as Constructor;
+  const label = `${owner.name}.${String(method)}`;
+  const record = newRecord(method, isStatic, options, descriptor.value as AsyncMethod, undefined);
+  record.owner = owner;
+  declareOnce(target, record, label);
+  namespaceOf(record); // refuses an untrustworthy default namespace now, at start-up
+  descriptor.value = wrapFunction(descriptor.value, options, bindingFor(record, () => owner));
 }
 
 /**
  * TC39 decorators do not see their class. The method is recorded under `context.metadata`, which
- * becomes `Class[Symbol.metadata]`; the declaring class is the one on `this`'s chain that owns
- * that object. Instance methods resolve (and check) it when an instance is constructed; static
- * ones on their first call, because esbuild's `--keep-names` only renames the class after its
- * static initializers ran.
+ * becomes `Class[Symbol.metadata]`; the declaring class is found from there (see
+ * `resolveDeclaringClass`). Instance methods resolve (and check) it when an instance is
+ * constructed; static ones on their first call, because esbuild's `--keep-names` only renames the
+ * class after its static initializers ran.
  */
 function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorContext, options: IdempotencyOptions): AsyncMethod {
-  const record: MethodRecord = { method: context.name, isStatic: context.static, options, owner: undefined };
   const holder = (context.metadata ?? undefined) as object | undefined;
-  if (holder !== undefined) declareMethod(holder, record);
-  const owner = (self: unknown): Constructor => (record.owner ??= findDeclaringClass(self, record, holder, () => wrapped));
+  const record = newRecord(context.name, context.static, options, value, holder);
+  declareOnce(holder, record, String(context.name));
+  const owner = (self: unknown): Constructor => resolveDeclaringClass(self, record) ?? calledWithoutInstance(record);
   const wrapped = wrapFunction(value, options, bindingFor(record, owner));
+  record.installed = wrapped;
   if (!context.static) {
     let checked = false;
     context.addInitializer(function (this: unknown) {
       if (checked) return;
       owner(this);
-      decoratedMethod(record); // refuses an untrustworthy default namespace at every construction
+      namespaceOf(record); // refuses an untrustworthy default namespace at every construction until it passes
       checked = true;
     });
   }
   return wrapped;
 }
 
-function findDeclaringClass(self: unknown, record: MethodRecord, holder: object | undefined, wrapper: () => unknown): Constructor {
-  const found = holder !== undefined ? classWithMetadata(self, record, holder) : classWithWrapper(self, record, wrapper());
-  if (found !== undefined) return found;
+function newRecord(method: string | symbol, isStatic: boolean, options: IdempotencyOptions, declared: AsyncMethod, holder: object | undefined): MethodRecord {
+  return { method, isStatic, options, declared, holder, installed: undefined, owner: undefined };
+}
+
+/**
+ * Records the method under its holder, refusing a second `@Idempotent` on it (directly on ours,
+ * or with another decorator between): the outer one would claim the key, and the inner one then
+ * find that claim in progress on every call.
+ */
+function declareOnce(holder: object | undefined, record: MethodRecord, label: string): void {
+  if (isIdempotent(record.declared) || (holder !== undefined && declareMethod(holder, record) !== undefined)) throw decoratedTwice(label);
+}
+
+function decoratedTwice(label: string): IdempotencyConfigError {
+  return new IdempotencyConfigError(
+    `@Idempotent: the method ${label} is already idempotent (two @Idempotent or @IdempotentHttp decorators on it), so every call would find its own claim in progress. Keep one.`,
+  );
+}
+
+function calledWithoutInstance(record: MethodRecord): never {
   throw new IdempotencyConfigError(
     `@Idempotent ${String(record.method)} was called without its instance as \`this\`; bind it (\`handler.${String(record.method)}.bind(handler)\`) or call it as a method.`,
   );
 }
 
-/** The classes on `self`'s chain, nearest first: for an instance method, its prototypes' own constructors. */
-function* classesOf(self: unknown, isStatic: boolean): Generator<Constructor> {
-  for (let o = self; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
-    const c = isStatic ? o : Object.prototype.hasOwnProperty.call(o, 'constructor') ? (o as { constructor: unknown }).constructor : undefined;
-    if (typeof c === 'function') yield c as Constructor;
-  }
-}
-
-function classWithMetadata(self: unknown, record: MethodRecord, holder: object): Constructor | undefined {
-  for (const c of classesOf(self, record.isStatic)) if (ownMetadata(c) === holder) return c;
-  return undefined;
-}
-
 /**
- * Without a metadata object from the compiler: the class whose prototype holds our wrapper, or,
- * when another decorator replaced it, the nearest one defining the method. Recorded there, so
- * `getIdempotencyOptions` finds it from then on.
+ * The one derivation of a decorated method's namespace, from its declaring class, used by the
+ * engine on every call and by `getIdempotencyOptions` / `idempotencyKeyFor`, so an operator's key
+ * is the key a call writes, also for an inherited method. Checked and claimed once per method.
  */
-function classWithWrapper(self: unknown, record: MethodRecord, wrapper: unknown): Constructor | undefined {
-  let nearest: Constructor | undefined;
-  let holding: Constructor | undefined;
-  for (const c of classesOf(self, record.isStatic)) {
-    const own = Object.getOwnPropertyDescriptor(record.isStatic ? c : c.prototype, record.method);
-    if (own === undefined) continue;
-    nearest ??= c;
-    if (own.value === wrapper) {
-      holding = c;
-      break;
-    }
+const namespaces = new WeakMap<MethodRecord, string>();
+function namespaceOf(record: MethodRecord): string {
+  let namespace = namespaces.get(record);
+  if (namespace === undefined) {
+    namespace = record.options.name ?? classNamespace(record.owner as Constructor, record.method, record.declared);
+    namespaces.set(record, namespace);
   }
-  const owner = holding ?? nearest;
-  if (owner !== undefined) declareMethod(record.isStatic ? owner : owner.prototype, record);
-  return owner;
+  return namespace;
 }
 
-/** A decorated method as a call sees it: options, class defaults, namespace. */
+/** A decorated method as a call on `target` (or an instance of it) sees it: options, class defaults, namespace. */
 interface DecoratedMethod {
   readonly options: IdempotencyOptions;
   readonly classDefaults: IdempotencyDefaults | undefined;
   readonly namespace: string;
 }
 
+function decoratedMethod(record: MethodRecord, target: Constructor): DecoratedMethod {
+  return { options: record.options, classDefaults: readClassDefaults(target), namespace: namespaceOf(record) };
+}
+
 /**
- * The one derivation of a decorated method's namespace and class defaults, from its declaring
- * class, used by the engine on every call and by `getIdempotencyOptions` / `idempotencyKeyFor`,
- * so an operator's key is the key a call writes, also for an inherited method.
+ * The namespace is the declaring class's; class defaults are those of the class the call is made
+ * on (so defaults set above a class-replacing decorator, or on a subclass, apply), looked up per
+ * class, since one method serves every subclass.
  */
-function decoratedMethod(record: MethodRecord): DecoratedMethod {
-  const owner = record.owner as Constructor;
-  return {
-    options: record.options,
-    classDefaults: readClassDefaults(owner),
-    namespace: record.options.name ?? classNamespace(owner, record.method),
-  };
-}
-
 function bindingFor(record: MethodRecord, owner: (self: unknown) => Constructor): EngineBinding {
-  // Resolved on the first call, when the class decorator (which runs after method decorators) has run.
-  let resolved: DecoratedMethod | undefined;
-  const resolve = (self: unknown): DecoratedMethod => {
-    if (resolved === undefined) {
+  return {
+    defaultName: (self) => {
       owner(self);
-      resolved = decoratedMethod(record);
-    }
-    return resolved;
+      return namespaceOf(record);
+    },
+    classDefaults: (self) => readClassDefaults(callClass(self, record.isStatic, owner(self))),
   };
-  return { defaultName: (self) => resolve(self).namespace, classDefaults: (self) => resolve(self).classDefaults };
 }
 
 /**
- * Sets idempotency defaults for every `@Idempotent` method of a class (method options still
- * win). Works in both decorator dialects; subclasses inherit the defaults.
+ * Sets idempotency defaults for every `@Idempotent` method called on a class or its subclasses,
+ * the methods they inherit included (method options still win). A call layers the defaults of
+ * every class on the chain of the class it is made on, the nearest winning option by option, so
+ * defaults set above a class decorator that returns a subclass apply too. Works in both decorator
+ * dialects.
  *
  * @example
  * ```ts
@@ -207,7 +203,7 @@ export function IdempotentClass(defaults: IdempotencyDefaults): <T extends Const
 export function getIdempotencyOptions(target: Constructor, method: string | symbol): IdempotencyOptions | undefined {
   const record = findMethod(target, method);
   if (record === undefined) return undefined;
-  const { options, classDefaults, namespace } = decoratedMethod(record);
+  const { options, classDefaults, namespace } = decoratedMethod(record, target);
   return { ...layerOptions(classDefaults, options), name: namespace };
 }
 
@@ -218,5 +214,5 @@ export function getIdempotencyOptions(target: Constructor, method: string | symb
 export function describeDecoratedMethod(target: Constructor, method: string | symbol): DecoratedMethod {
   const record = findMethod(target, method);
   if (record === undefined) throw new IdempotencyConfigError(`${target.name}.${String(method)} is not an @Idempotent method.`);
-  return decoratedMethod(record);
+  return decoratedMethod(record, target);
 }

@@ -6,8 +6,10 @@ import { IdempotencyConfigError } from './errors';
  * `makeIdempotent`. A namespace is part of every record key, so it must be the same in every
  * build and differ between methods. Names a minifier invents are neither: esbuild `--minify` named
  * two handler classes `bn` and `_n` in one build and `_n` and `En` in the next, so after a deploy
- * a retried order could replay a refund. A default that cannot be trusted is refused at start-up with
- * an `IdempotencyConfigError` saying what to set; an explicit `name` is never checked.
+ * a retried order could replay a refund. Nor is a name two functions share: a factory's two
+ * closures, or a mixin applied to two bases, would replay each other's results. A default that
+ * cannot be trusted is refused at start-up with an `IdempotencyConfigError` saying what to set; an
+ * explicit `name` is never checked.
  */
 
 /** The fix, shared by every refusal. */
@@ -35,35 +37,54 @@ function looksInvented(name: string): boolean {
   return name.length <= 2;
 }
 
-/** Which code claimed each default namespace, shared by every copy of the library in the process. */
-type Claims = Map<string, { readonly owner: object; readonly source: string }>;
-const CLAIMS = ((globalThis as { [NAMESPACES_KEY]?: Claims })[NAMESPACES_KEY] ??= new Map());
+/** The one function each default namespace belongs to, shared by every copy of the library in the process. */
+type Claims = Map<string, object>;
+const CLAIMS: Claims = ((globalThis as { [NAMESPACES_KEY]?: Claims })[NAMESPACES_KEY] ??= new Map());
+
+/** What to do when two functions meet on one namespace, and how it happens, by kind. */
+const COLLISION: Record<'methods' | 'functions', string> = {
+  methods:
+    'give each its own `name`. A default namespace belongs to one method per process: two classes of one name, a class made by a factory or mixin ' +
+    '(each call makes new methods), a static and an instance method of one name, or two symbols of one description break that',
+  functions:
+    'wrap the function once, at module scope, or give each its own `name`. A default namespace belongs to one function per process: ' +
+    'a factory, or a handler calling makeIdempotent on every call, makes a new function each time',
+};
 
 /**
- * Refuses a second, different class or function under a namespace already in use. The same code
- * may claim it again: a class defined by a factory, a function wrapped on every call, a module
- * evaluated twice. "The same" is the same object or the same source text (a bound or native
- * function has no source text to compare, so only the same object counts).
+ * A default namespace belongs to exactly one function (a method as declared, or the function
+ * given to `makeIdempotent`) per process: a second, different one is refused, even with the same
+ * source text, because its closure (a factory's service, a mixin's base class) may differ, and
+ * with it the results it stores. Claiming again with the same function is harmless (a subclass,
+ * the same function wrapped twice).
  */
-function claim(namespace: string, owner: object, what: 'classes' | 'functions'): void {
+function claim(namespace: string, fn: object, what: 'methods' | 'functions'): void {
   const previous = CLAIMS.get(namespace);
-  if (previous?.owner === owner) return;
-  const source = Function.prototype.toString.call(owner);
+  if (previous === fn) return;
   if (previous === undefined) {
-    CLAIMS.set(namespace, { owner, source });
+    CLAIMS.set(namespace, fn);
     return;
   }
-  if (previous.source === source && !source.includes('[native code]')) return;
   throw new IdempotencyConfigError(
-    `Two different ${what} resolve to the record namespace "${namespace}", so they would replay each other's results. ${FIX}`,
+    `Two different ${what} resolve to the record namespace "${namespace}", so they would replay each other's results: ${COLLISION[what]}, ` +
+      'and so does a module evaluated again in this process (hot reload; in tests, call resetIdempotencyConfig() before loading it again).',
   );
 }
 
 /**
- * The default namespace of a decorated method, `ClassName.method`, of the class that declares it;
- * throws {@link IdempotencyConfigError} when that name cannot be trusted to be stable and unique.
+ * Forgets which function holds each default namespace, so a module can be loaded again (tests);
+ * called by `resetIdempotencyConfig`. Functions claimed before keep their namespaces.
  */
-export function classNamespace(owner: object, method: string | symbol): string {
+export function forgetDefaultNamespaces(): void {
+  CLAIMS.clear();
+}
+
+/**
+ * The default namespace of a decorated method, `ClassName.method`, of the class that declares it
+ * (`declared` is the method as declared); throws {@link IdempotencyConfigError} when that name
+ * cannot be trusted to be stable and unique.
+ */
+export function classNamespace(owner: object, method: string | symbol, declared: object): string {
   const className = (owner as { name?: unknown }).name;
   const namespace = `${typeof className === 'string' ? className : ''}.${String(method)}`;
   if (!namesKept('class')) {
@@ -76,7 +97,7 @@ export function classNamespace(owner: object, method: string | symbol): string {
       `@Idempotent ${namespace}: the class name ${JSON.stringify(className ?? '')} looks made by a minifier (or the class is anonymous), so it may change from one build to the next. ${FIX}`,
     );
   }
-  claim(namespace, owner, 'classes');
+  claim(namespace, declared, 'methods');
   return namespace;
 }
 

@@ -1,6 +1,7 @@
 import { IdempotencyConfigError } from './errors';
 import { compileSelector, type KeySelector } from './key';
 import { validateLocalCache, type LocalCacheOptions } from './localCache';
+import { forgetDefaultNamespaces } from './namespace';
 import { createSealer, type EncryptionOptions } from './encryption';
 import type { DecisionLog, IdempotencyLogger } from './log';
 import { isSerializer, type Serializer } from './serializer';
@@ -374,7 +375,8 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
 }
 
 /**
- * Clears what `configureIdempotency` set (for tests).
+ * Clears what `configureIdempotency` set, and forgets which function holds each default record
+ * namespace, so a test can load a handler module again (`jest.resetModules()`): for tests only.
  *
  * @example
  * ```ts
@@ -382,6 +384,7 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
  * ```
  */
 export function resetIdempotencyConfig(): void {
+  forgetDefaultNamespaces();
   processDefaults = {};
   processVersion++;
 }

@@ -1,4 +1,5 @@
 // No `import 'reflect-metadata'`: the decorators must not need it (only NestJS itself does).
+import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import {
   configureIdempotency,
@@ -226,28 +227,94 @@ describe('inherited methods: idempotencyKeyFor names the record the call writes'
       return ++this.runs;
     }
   }
-  // A subclass's own defaults do not reach a method it inherits: the declaring class's do, for
-  // the call and for idempotencyKeyFor alike.
+  // The namespace is the declaring class's; class defaults are the nearest ones of the class the
+  // call is made on, so a subclass's own defaults reach the methods it inherits, for the call and
+  // for idempotencyKeyFor alike.
   @IdempotentClass({ prefix: 'sub' })
   class NightlyJob extends BaseJob {}
   class HourlyJob extends BaseJob {}
 
   it.each([
-    ['with its own class defaults', NightlyJob],
-    ['without', HourlyJob],
-  ])('a subclass %s: the key is the declaring class\'s, and deleting it lets the next call run', async (_label, Job) => {
+    ['with its own class defaults', NightlyJob, 'sub'],
+    ['without', HourlyJob, 'base'],
+  ])('a subclass %s: the key is the declaring class\'s namespace under the nearest class defaults, and deleting it lets the next call run', async (_label, Job, prefix) => {
     const store = new MemoryStore();
     configureIdempotency({ store, logger: new CaptureLogger() });
     const job = new Job();
     const event = { id: `job-${Job.name}` };
     await expect(job.run(event)).resolves.toBe(1);
     const key = idempotencyKeyFor(Job, 'run', event) as string;
-    expect(key).toMatch(/^base:BaseJob\.run:[0-9a-f]{64}$/);
+    expect(key).toMatch(new RegExp(`^${prefix}:BaseJob\\.run:[0-9a-f]{64}$`));
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
     expect(store.size).toBe(1);
     await expect(job.run(event)).resolves.toBe(1); // replayed
     await expect(store.delete(key)).resolves.toBe(true);
     await expect(job.run(event)).resolves.toBe(2); // runs again
-    expect(getIdempotencyOptions(Job, 'run')).toMatchObject({ prefix: 'base', ttlSeconds: 60, name: 'BaseJob.run' });
+    // Class defaults layer along the chain, the nearest class winning option by option.
+    expect(getIdempotencyOptions(Job, 'run')).toEqual({ key: 'id', prefix, ttlSeconds: 60, name: 'BaseJob.run' });
+  });
+});
+
+describe('a class decorator that returns a subclass (tracing, mixin-style decorators)', () => {
+  afterEach(() => resetIdempotencyConfig());
+
+  // TypeScript requires `any[]` in a mixin's base constructor type.
+  type Class = new (...args: any[]) => object;
+  function Traced<T extends Class>(target: T): T {
+    return class TracedHandler extends target {};
+  }
+  function Wrapped<T extends Class>(target: T): T {
+    return class extends target {};
+  }
+
+  @Traced
+  class ChargeHandler {
+    @Idempotent('orderId')
+    async handle(event: { orderId: string }) {
+      return `CHARGED ${event.orderId}`;
+    }
+  }
+  @Traced
+  class RefundHandler {
+    @Idempotent('orderId')
+    async handle(event: { orderId: string }) {
+      return `REFUNDED ${event.orderId}`;
+    }
+  }
+
+  it('names records after the class that declares the method, not the replacement: a refund never replays a charge', async () => {
+    const store = new MemoryStore();
+    const logger = new CaptureLogger();
+    configureIdempotency({ store, logger });
+    const event = { orderId: 'o-1' };
+    const refundKey = idempotencyKeyFor(RefundHandler, 'handle', event) as string;
+    expect(refundKey).toMatch(/^idempotency:RefundHandler\.handle:[0-9a-f]{64}$/);
+    await expect(new ChargeHandler().handle(event)).resolves.toBe('CHARGED o-1');
+    await expect(new RefundHandler().handle(event)).resolves.toBe('REFUNDED o-1');
+    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['ChargeHandler.handle', 'RefundHandler.handle']);
+    await expect(store.get(refundKey)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    expect(getIdempotencyOptions(ChargeHandler, 'handle')).toEqual({ key: 'orderId', name: 'ChargeHandler.handle' });
+  });
+
+  it('applies @IdempotentClass placed above it: encrypted under its prefix, and idempotencyKeyFor agrees', async () => {
+    @IdempotentClass({ prefix: 'cards', encryption: { key: randomBytes(32), keyId: 'k1' } })
+    @Wrapped
+    class CardHandler {
+      @Idempotent('orderId')
+      async handle(event: { orderId: string }) {
+        return { card: '4111 1111 1111 1111', order: event.orderId };
+      }
+    }
+    const store = new MemoryStore();
+    configureIdempotency({ store, logger: new CaptureLogger() });
+    const event = { orderId: 'o-1' };
+    await new CardHandler().handle(event);
+    const key = idempotencyKeyFor(CardHandler, 'handle', event) as string;
+    expect(key).toMatch(/^cards:CardHandler\.handle:[0-9a-f]{64}$/);
+    const record = await store.get(key);
+    expect(record).toMatchObject({ status: RecordStatus.Completed });
+    expect(JSON.stringify(record)).not.toContain('4111');
+    expect(store.size).toBe(1);
+    expect(getIdempotencyOptions(CardHandler, 'handle')).toMatchObject({ prefix: 'cards', name: 'CardHandler.handle' });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   configureIdempotency,
   getIdempotencyOptions,
@@ -203,5 +204,130 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     const run = Fresh.prototype.run;
     await expect(run.call(undefined, { id: 'x' })).rejects.toThrow(IdempotencyConfigError);
     await expect(run.call(undefined, { id: 'x' })).rejects.toThrow(/bind it/);
+  });
+
+  it('layers a subclass\'s own class defaults over its parent\'s for the methods it inherits, in calls and idempotencyKeyFor', async () => {
+    @IdempotentClass({ prefix: 'branch' })
+    class BranchLedgerHandler extends LedgerHandler {}
+    const store = new MemoryStore();
+    const event = { id: 'b1', amount: 1 };
+    const key = idempotencyKeyFor(BranchLedgerHandler, 'credit', event) as string;
+    expect(key).toMatch(/^branch:LedgerHandler\.credit:[0-9a-f]{64}$/);
+    await new BranchLedgerHandler(new Ledger(), store).credit(event);
+    await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    // ttlSeconds and the per-instance store still come from LedgerHandler's defaults.
+    expect(getIdempotencyOptions(BranchLedgerHandler, 'credit')).toMatchObject({ prefix: 'branch', ttlSeconds: 300, name: 'LedgerHandler.credit' });
+  });
+});
+
+describe('a class decorator that returns a subclass (TC39: the metadata object sits on the replacement)', () => {
+  let logger: CaptureLogger;
+  let store: MemoryStore;
+  beforeEach(() => {
+    logger = new CaptureLogger();
+    store = new MemoryStore();
+    configureIdempotency({ logger, store });
+  });
+  afterEach(() => resetIdempotencyConfig());
+
+  // TypeScript requires `any[]` in a mixin's base constructor type.
+  type Class = new (...args: any[]) => object;
+  function Traced<T extends Class>(target: T, _context: ClassDecoratorContext<T>): T {
+    return class TracedHandler extends target {};
+  }
+  function Wrapped<T extends Class>(target: T, _context: ClassDecoratorContext<T>): T {
+    return class extends target {};
+  }
+
+  @Traced
+  class ChargeHandler {
+    @Idempotent('orderId')
+    async handle(event: { orderId: string }) {
+      return `CHARGED ${event.orderId}`;
+    }
+
+    @Idempotent('orderId')
+    static async audit(event: { orderId: string }) {
+      return `audited ${event.orderId}`;
+    }
+  }
+  @Traced
+  class RefundHandler {
+    @traced('outer')
+    @Idempotent('orderId')
+    async handle(event: { orderId: string }) {
+      return `REFUNDED ${event.orderId}`;
+    }
+  }
+
+  it('names records after the class that declares the method, before any instance too: a refund never replays a charge', async () => {
+    const event = { orderId: 'o-1' };
+    expect(getIdempotencyOptions(ChargeHandler, 'handle')).toEqual({ key: 'orderId', name: 'ChargeHandler.handle' });
+    expect(getIdempotencyOptions(ChargeHandler, 'audit')).toEqual({ key: 'orderId', name: 'ChargeHandler.audit' });
+    const refundKey = idempotencyKeyFor(RefundHandler, 'handle', event) as string;
+    expect(refundKey).toMatch(/^idempotency:RefundHandler\.handle:[0-9a-f]{64}$/);
+    await expect(new ChargeHandler().handle(event)).resolves.toBe('CHARGED o-1');
+    await expect(new RefundHandler().handle(event)).resolves.toBe('REFUNDED o-1');
+    await expect(ChargeHandler.audit(event)).resolves.toBe('audited o-1');
+    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['ChargeHandler.handle', 'RefundHandler.handle', 'ChargeHandler.audit']);
+    await expect(store.get(refundKey)).resolves.toMatchObject({ status: RecordStatus.Completed });
+  });
+
+  it('applies @IdempotentClass placed above an anonymous replacement: encrypted under its prefix, and idempotencyKeyFor agrees', async () => {
+    @IdempotentClass({ prefix: 'cards', encryption: { key: randomBytes(32), keyId: 'k1' } })
+    @Wrapped
+    class CardHandler {
+      @Idempotent('orderId')
+      async handle(event: { orderId: string }) {
+        return { card: '4111 1111 1111 1111', order: event.orderId };
+      }
+    }
+    const event = { orderId: 'o-1' };
+    const key = idempotencyKeyFor(CardHandler, 'handle', event) as string;
+    expect(key).toMatch(/^cards:CardHandler\.handle:[0-9a-f]{64}$/);
+    await new CardHandler().handle(event);
+    const record = await store.get(key);
+    expect(record).toMatchObject({ status: RecordStatus.Completed });
+    expect(JSON.stringify(record)).not.toContain('4111');
+    expect(store.size).toBe(1);
+  });
+});
+
+describe('Symbol.metadata, as other code may set it', () => {
+  afterEach(() => resetIdempotencyConfig());
+
+  it('is writable, so a hand-written polyfill that assigns it does not throw in strict code', () => {
+    const symbols = Symbol as { metadata?: symbol };
+    const before = symbols.metadata;
+    expect(() => {
+      symbols.metadata = symbols.metadata ?? Symbol('Symbol.metadata');
+    }).not.toThrow();
+    expect(symbols.metadata).toBe(before);
+  });
+
+  it('still finds classes decorated before another library redefined it, and those decorated after', async () => {
+    configureIdempotency({ store: new MemoryStore(), logger: new CaptureLogger() });
+    const saved = Object.getOwnPropertyDescriptor(Symbol, 'metadata') as PropertyDescriptor;
+    class DecoratedBefore {
+      @Idempotent('id')
+      async run(event: { id: string }) {
+        return `before:${event.id}`;
+      }
+    }
+    Object.defineProperty(Symbol, 'metadata', { value: Symbol('Symbol.metadata'), configurable: true, writable: true });
+    try {
+      class DecoratedAfter {
+        @Idempotent('id')
+        async run(event: { id: string }) {
+          return `after:${event.id}`;
+        }
+      }
+      expect(getIdempotencyOptions(DecoratedBefore, 'run')).toEqual({ key: 'id', name: 'DecoratedBefore.run' });
+      expect(getIdempotencyOptions(DecoratedAfter, 'run')).toEqual({ key: 'id', name: 'DecoratedAfter.run' });
+      await expect(new DecoratedBefore().run({ id: '1' })).resolves.toBe('before:1');
+      await expect(new DecoratedAfter().run({ id: '1' })).resolves.toBe('after:1');
+    } finally {
+      Object.defineProperty(Symbol, 'metadata', saved);
+    }
   });
 });

@@ -78,14 +78,13 @@ describe('engine decisions (mocked ioredis)', () => {
   let logger: CaptureLogger;
   let method: jest.Mock;
 
+  // One function, wrapped anew per test: a default namespace belongs to one function per process.
+  async function chargeOrder(event: { orderId?: string; body?: string }) {
+    return method(event);
+  }
   function wrap(options: Parameters<typeof makeIdempotent>[1] = {}) {
     const store = new RedisStore(redis as unknown as Redis);
-    return makeIdempotent(
-      async function chargeOrder(event: { orderId?: string; body?: string }) {
-        return method(event);
-      },
-      { key: 'orderId', store, logger, ...options },
-    );
+    return makeIdempotent(chargeOrder, { key: 'orderId', store, logger, ...options });
   }
 
   function replies(...sequence: Reply[]): void {
