@@ -213,7 +213,7 @@ describe('events of odd shapes through the whole engine', () => {
     let runs = 0;
     const fn = makeIdempotent(async function odd(_event: unknown) {
       return ++runs;
-    }, { store: new MemoryStore(), logger: new CaptureLogger() });
+    }, { store: new MemoryStore(), logger: new CaptureLogger(), name: 'odd' }); // a function per case: the name is explicit
     await expect(fn(e)).resolves.toBe(1);
     await expect(fn(e)).resolves.toBe(1);
   });
@@ -226,7 +226,7 @@ describe('events of odd shapes through the whole engine', () => {
     await expect(strict(null)).rejects.toThrow(/the event is null \(no `key` is set, so the whole event is the key\)/);
     const lenient = makeIdempotent(async function nothing(_event: unknown) {
       return 'ran';
-    }, { store: new MemoryStore(), logger, requireKey: false });
+    }, { store: new MemoryStore(), logger, requireKey: false, name: 'nothing.lenient' }); // a second function: its own name
     await expect(lenient(null)).resolves.toBe('ran');
     expect(logger.decisions()).toEqual(['key_missing']);
   });

@@ -19,7 +19,7 @@ function counted(options: IdempotencyOptions): { fn: (event: unknown) => Promise
   const store = new MemoryStore();
   const fn = makeIdempotent(async function charge(_event: unknown) {
     return ++runs;
-  }, { store, logger, ...options });
+  }, { store, logger, name: 'charge', ...options }); // a function per test: the name is explicit
   return { fn, runs: () => runs, logger, store };
 }
 

@@ -161,7 +161,7 @@ describe('the release after a failed claim (engine, any store)', () => {
         const logger = new CaptureLogger();
         const fn = makeIdempotent(async function hung(_e: { id: string }) {
           return 'ran';
-        }, { key: 'id', store, logger });
+        }, { key: 'id', store, logger, name: 'hung' }); // a function per behaviour: the name is explicit
         const started = Date.now();
         await expect(fn({ id: behaviour })).rejects.toThrow(IdempotencyStoreError);
         expect(Date.now() - started).toBeLessThan(1_500);

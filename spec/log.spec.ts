@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Decision, hashValue, IdempotencyInProgressError, makeIdempotent, MemoryStore, RedisStore, type DecisionLine, type DecisionLog, type IdempotencyLogger, type IdempotencyOptions, type IdempotencyStore } from '../lib';
+import { Decision, hashValue, IdempotencyInProgressError, makeIdempotent, MemoryStore, RedisStore, resetIdempotencyConfig, type DecisionLine, type DecisionLog, type IdempotencyLogger, type IdempotencyOptions, type IdempotencyStore } from '../lib';
 import { join } from 'node:path';
 import { CaptureLogger } from './helpers/logger';
 import { lastJson, run } from './helpers/run';
@@ -202,7 +202,10 @@ describe('a failing logger or onDecision hook never changes the outcome of a cal
     // The library reports a failing observer once per process through process.emitWarning.
     warning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
   });
-  afterEach(() => warning.mockRestore());
+  afterEach(() => {
+    warning.mockRestore();
+    resetIdempotencyConfig(); // each scenario wraps a function of the same name anew
+  });
 
   it('covers every decision the library logs', () => {
     expect(Object.keys(DECISIONS).sort()).toEqual(Object.values(Decision).sort());
@@ -213,6 +216,7 @@ describe('a failing logger or onDecision hook never changes the outcome of a cal
     const expected = await DECISIONS[decision]!({ logger: reference });
     expect(reference.decisions()).toContain(decision);
     const logger = new ThrowingLogger();
+    resetIdempotencyConfig(); // the scenario wraps its function again: forget the first one's namespace
     await expect(DECISIONS[decision]!({ logger })).resolves.toEqual(expected);
     expect(logger.seen).toContain(decision);
   });
@@ -224,6 +228,7 @@ describe('a failing logger or onDecision hook never changes the outcome of a cal
       seen.push(d.decision);
       throw new Error('metrics backend down');
     };
+    resetIdempotencyConfig(); // the scenario wraps its function again: forget the first one's namespace
     await expect(DECISIONS[decision]!({ logger: new CaptureLogger(), onDecision })).resolves.toEqual(expected);
     expect(seen).toContain(decision);
   });

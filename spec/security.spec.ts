@@ -34,7 +34,7 @@ describe('TLS (rediss://) to a redis-server with a certificate made at test time
     let runs = 0;
     const fn = makeIdempotent(async function overTls(_e: { id: string }) {
       return ++runs;
-    }, { key: 'id', store, logger: new CaptureLogger() });
+    }, { key: 'id', store, logger: new CaptureLogger(), name: 'overTls' }); // a function per test: the name is explicit
     return { store, fn, runs: () => runs };
   };
 

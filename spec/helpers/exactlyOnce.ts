@@ -28,7 +28,8 @@ export async function runDuplicates(stores: readonly IdempotencyStore[], keys: n
         await sleep(5 + Math.floor(Math.random() * 15));
         return { chargeId: `ch-${event.orderId}` };
       },
-      { key: 'orderId', store, logger, prefix },
+      // One wrapper per container, as many functions: their shared namespace is given explicitly.
+      { key: 'orderId', store, logger, prefix, name: 'chargeOnce' },
     ),
   );
   const calls: Array<Promise<unknown>> = [];

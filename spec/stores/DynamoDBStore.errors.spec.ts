@@ -25,7 +25,7 @@ function failOpenCharge(store: DynamoDBStore, logger = new CaptureLogger()) {
       runs.count++;
       return { charged: event.orderId };
     },
-    { key: 'orderId', store, logger, onStoreError: 'continue' },
+    { key: 'orderId', store, logger, onStoreError: 'continue', name: 'charge' }, // a function per test: the name is explicit
   );
   return { charge, runs, logger };
 }

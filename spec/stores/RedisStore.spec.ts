@@ -46,7 +46,7 @@ describe('RedisStore when Redis is unreachable', () => {
         ran++;
         return 'charged';
       },
-      { key: 'id', store, logger },
+      { key: 'id', store, logger, name: 'charge' }, // a function per store: the name is explicit
     );
 
   it('fails a call against a dead port with IdempotencyStoreError, without running the method or leaking the password', async () => {
@@ -178,7 +178,7 @@ describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
     const order = makeIdempotent(async function order(event: { id: string }) {
       executions.set(event.id, (executions.get(event.id) ?? 0) + 1);
       return `${event.id}:${'x'.repeat(100_000)}`;
-    }, { key: 'id', store, logger: new CaptureLogger(), ttlSeconds: 3_600 });
+    }, { key: 'id', store, logger: new CaptureLogger(), ttlSeconds: 3_600, name: 'order' }); // a function per run: the name is explicit
     for (let pass = 0; pass < 2; pass++) {
       for (let i = 0; i < 20; i++) await order({ id: `o-${i}` }).catch((e: unknown) => failures.push(e));
     }
