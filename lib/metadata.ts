@@ -218,11 +218,16 @@ export function readClassDefaults(target: Constructor): IdempotencyDefaults | un
  * another object as `this`, or none).
  */
 export function callClass(self: unknown, isStatic: boolean, owner: Constructor): Constructor {
-  const first = isStatic ? self : firstClassOf(self);
+  const first = isStatic ? self : instanceClass(self);
   return typeof first === 'function' && (first === owner || Object.prototype.isPrototypeOf.call(owner, first)) ? (first as Constructor) : owner;
 }
 
-function firstClassOf(self: unknown): Constructor | undefined {
-  for (const c of classesOf(self, false)) return c;
+/** The first of {@link classesOf}, without a generator: this runs on every call. */
+function instanceClass(self: unknown): unknown {
+  for (let o = self; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {
+    if (!Object.prototype.hasOwnProperty.call(o, 'constructor')) continue;
+    const c = (o as { constructor: unknown }).constructor;
+    if (typeof c === 'function' && c.prototype === o) return c;
+  }
   return undefined;
 }
