@@ -6,7 +6,7 @@
  */
 
 /** Registry of decorated methods and class defaults (lib/metadata.ts). */
-export const DECORATIONS_KEY: unique symbol = Symbol.for('lambda-idempotency:decorations:v1');
+export const DECORATIONS_KEY: unique symbol = Symbol.for('lambda-idempotency:decorations:v2');
 
 /** Registry of claimed default namespaces (lib/namespace.ts). */
-export const NAMESPACES_KEY: unique symbol = Symbol.for('lambda-idempotency:default-namespaces:v1');
+export const NAMESPACES_KEY: unique symbol = Symbol.for('lambda-idempotency:default-namespaces:v2');

@@ -67,7 +67,7 @@ function claim(namespace: string, fn: object, what: 'methods' | 'functions'): vo
   }
   throw new IdempotencyConfigError(
     `Two different ${what} resolve to the record namespace "${namespace}", so they would replay each other's results: ${COLLISION[what]}, ` +
-      'and so does a module evaluated again in this process (hot reload; in tests, call resetIdempotencyConfig() before loading it again).',
+      'and so does a module evaluated again in this process (hot reload; in tests, call resetIdempotencyConfig() in afterEach or before loading it again).',
   );
 }
 
