@@ -127,8 +127,8 @@ function findContext(args: readonly unknown[]): LambdaContextLike | undefined {
   return undefined;
 }
 
-/** The invocation's time left, read now (it runs down); `undefined` outside Lambda. */
-function remainingMs(args: readonly unknown[]): number | undefined {
+/** What the context's `getRemainingTimeInMillis()` answers now, if a finite number; `undefined` outside Lambda. */
+function readRemaining(args: readonly unknown[]): number | undefined {
   const context = findContext(args);
   if (context === undefined) return undefined;
   let remaining: unknown;
@@ -140,17 +140,43 @@ function remainingMs(args: readonly unknown[]): number | undefined {
   return typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : undefined;
 }
 
+// Lambda's longest invocation is 15 minutes: no real context has more time left.
+const MAX_REMAINING_MS = 15 * 60 * 1000;
+
+/**
+ * The invocation's time left, read now (it runs down), as a lease may use it: `undefined` outside
+ * Lambda, and for an answer that is no time left to bound by. Zero or less (a stub context, or a
+ * container thawed after its invocation ended) would give a 1 ms lease, over before a duplicate
+ * arrives, so both run. More than Lambda's 15 minutes is capped (1e19 would reach Redis as a PX it
+ * refuses).
+ */
+function remainingMs(args: readonly unknown[]): number | undefined {
+  const remaining = readRemaining(args);
+  if (remaining === undefined || remaining <= 0) return undefined;
+  return Math.min(remaining, MAX_REMAINING_MS);
+}
+
 /**
  * A lease for a claim or renewal made now: `leaseSeconds`, never past the time the invocation has
  * left at this moment. Called at each claim attempt and each renewal, never cached: a lease
- * computed when the call began would outlive the invocation by the time already spent.
+ * computed when the call began would outlive the invocation by the time already spent. Without a
+ * usable time left (`remaining` from `remainingMs`), `leaseSeconds` or the no-context default.
  */
-function leaseFor(resolved: Resolved, args: readonly unknown[]): number {
-  const remaining = remainingMs(args);
+function leaseFor(resolved: Resolved, remaining: number | undefined): number {
   const configured = resolved.leaseMs;
   if (remaining === undefined) return configured ?? DEFAULTS.noContextLeaseSeconds * 1000;
   const bound = Math.max(1, Math.floor(remaining));
   return configured === undefined ? bound : Math.min(configured, bound);
+}
+
+/**
+ * For a renewal: the invocation that bounded the claim has run out of time (a frozen container
+ * thawed later), so the lease should end with it. A context that had no usable time left at the
+ * claim never bounded it, and does not stop the renewal.
+ */
+function invocationOver(args: readonly unknown[], boundedAtClaim: boolean): boolean {
+  const left = readRemaining(args);
+  return boundedAtClaim && left !== undefined && left <= 0;
 }
 
 function resolveStore(resolved: Resolved, self: unknown): IdempotencyStore {
@@ -252,7 +278,9 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     if (cached !== undefined) return replay(call, cached.payload, cached.validationHash);
 
     const log = (decision: Decision, hash?: string, err?: unknown): void => logCall(r, startedAt, decision, hash, err);
-    const leaseMs = leaseFor(r, args);
+    // Read once for the first claim: the renewal needs to know whether this time bounded it.
+    const remainingAtClaim = remainingMs(args);
+    const leaseMs = leaseFor(r, remainingAtClaim);
     const token = nextToken();
     // onInProgress 'wait': poll the claim with jittered backoff (25 ms doubling to 500 ms), never
     // past waitSeconds nor past our own lease (which never outlives the Lambda invocation).
@@ -289,7 +317,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       if (performance.now() + pauseMs < waitUntil) {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
         // Each re-claim's lease is the time left now, not when the call began.
-        attemptLeaseMs = leaseFor(r, args);
+        attemptLeaseMs = leaseFor(r, remainingMs(args));
         continue;
       }
       log(Decision.InProgress, keyHash);
@@ -307,12 +335,11 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     if (r.renewLease) {
       renewal = setInterval(() => {
         // The invocation is over (a frozen container thawed later): let the lease end with it.
-        const left = remainingMs(args);
-        if (left !== undefined && left <= 0) {
+        if (invocationOver(args, remainingAtClaim !== undefined)) {
           stopRenewal();
           return;
         }
-        store.renewLease(recordKey, token, leaseFor(r, args)).then(
+        store.renewLease(recordKey, token, leaseFor(r, remainingMs(args))).then(
           (owned) => {
             if (!owned && renewal !== undefined) {
               stopRenewal();

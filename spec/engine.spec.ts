@@ -265,6 +265,19 @@ describe('engine decisions (mocked ioredis)', () => {
     expect(claims.map((c) => c[3])).toEqual([4_321, 60_000, 4_321]);
   });
 
+  it('takes a remaining time of zero, negative or not finite as unknown, and caps one over 15 minutes', async () => {
+    const answers = [0, -250, Number.NaN, Number.POSITIVE_INFINITY, 1e19, 2_000_000];
+    replies(...answers.flatMap(() => [CLAIMED, 1]), ...answers.flatMap(() => [CLAIMED, 1]));
+    const unset = makeIdempotent(async function unsetLease(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger });
+    const leased = makeIdempotent(async function tenSeconds(_e: unknown, _c?: unknown) { return 1; }, { store: new RedisStore(redis as unknown as Redis), logger, leaseSeconds: 10 });
+    for (const [i, remaining] of answers.entries()) await unset(`u${i}`, lambdaContext(remaining));
+    for (const [i, remaining] of answers.entries()) await leased(`l${i}`, lambdaContext(remaining));
+    const leases = scriptCalls(redis).filter((c) => c[0] === 'claim').map((c) => c[3]);
+    // Unknown: leaseSeconds, else the 60 s default (a 1 ms lease let an overlapping duplicate run);
+    // beyond Lambda's 15 minutes: 15 minutes (1e19 reached Redis as a PX it refused).
+    expect(leases).toEqual([60_000, 60_000, 60_000, 60_000, 900_000, 900_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+  });
+
   it('replays undefined as undefined', async () => {
     method.mockResolvedValueOnce(undefined);
     replies(CLAIMED, 1, encodeCompleted(undefined, undefined));

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Context } from 'aws-lambda';
 import {
   hashValue,
+  IdempotencyInProgressError,
   IdempotencyStoreError,
   makeIdempotent,
   MemoryStore,
@@ -12,7 +13,7 @@ import {
 } from '../lib';
 import { startRedisServer, type RedisServer } from './helpers/redisServer';
 import { startStallProxy, type StallProxy } from './helpers/stallProxy';
-import { runningLambdaContext, sleep } from './helpers/lambda';
+import { lambdaContext, runningLambdaContext, sleep } from './helpers/lambda';
 import { CaptureLogger } from './helpers/logger';
 
 /**
@@ -217,6 +218,40 @@ describe('a lease never outlives the invocation', () => {
       }, { key: 'id', store, logger: new CaptureLogger(), onInProgress: 'wait', waitSeconds: 5 });
       const overshoot = await fn({ id: 'w-1' }, context);
       expect(overshoot).toBeLessThanOrEqual(LATENCY_MARGIN_MS);
+    });
+  });
+});
+
+describe('a context whose time left is no usable bound', () => {
+  it.each([
+    ['zero', 0, 60_000],
+    ['negative', -1_000, 60_000],
+    ['over Lambda\'s 15 minutes (1e19)', 1e19, 900_000],
+  ])('takes a time left of %s as unknown or caps it: an overlapping duplicate is told the call is in progress', async (_label, remaining, leaseMs) => {
+    await withStore(server.url, 5_000, async (store) => {
+      let runs = 0;
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const fn = makeIdempotent(async function noUsableTime(_e: { id: string }, _c: Context) {
+        if (++runs === 1) {
+          started();
+          await gate;
+        }
+        return 'ok';
+      }, { key: 'id', store, logger: new CaptureLogger(), name: `noUsableTime${remaining}` });
+      const key = recordKey(`noUsableTime${remaining}`, 'k-1');
+      const first = fn({ id: 'k-1' }, lambdaContext(remaining));
+      await running;
+      await sleep(20); // a 1 ms lease (before) has ended by now
+      const pttl = await admin.pttl(key);
+      expect(pttl).toBeGreaterThan(leaseMs - 5_000);
+      expect(pttl).toBeLessThanOrEqual(leaseMs);
+      await expect(fn({ id: 'k-1' }, lambdaContext(remaining))).rejects.toThrow(IdempotencyInProgressError);
+      open();
+      await expect(first).resolves.toBe('ok');
+      expect(runs).toBe(1);
     });
   });
 });
