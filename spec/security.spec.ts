@@ -95,7 +95,7 @@ describe('Redis ACL user and password', () => {
     }
   });
 
-  it('fails a wrong password with a clear IdempotencyStoreError that never contains a password, in the error or the logs', async () => {
+  it('fails a wrong password with a clear IdempotencyConfigError (it never fails open) that never contains a password, in the error or the logs', async () => {
     const wrong = 'Wr0ng-Passw0rd-Also-Secret';
     const store = new RedisStore(`redis://idem:${wrong}@127.0.0.1:${server.port}`);
     const logger = new CaptureLogger();
@@ -104,7 +104,8 @@ describe('Redis ACL user and password', () => {
     }, { key: 'id', store, logger });
     try {
       const error = await fn({ id: 'a' }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toMatch(/check the user and password in the URL/);
       const text = `${String(error)} ${(error as Error).stack} ${String((error as Error).cause)} ${JSON.stringify(logger.lines)}`;
       expect(text).toMatch(/WRONGPASS|NOAUTH|invalid username-password|max retries/i);
       expect(text).not.toContain(wrong);

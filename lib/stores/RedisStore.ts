@@ -4,6 +4,7 @@ import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from 
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
+import { toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
 /**
@@ -298,15 +299,6 @@ function decodeOrThrow(key: string, raw: string): IdempotencyRecord {
 }
 
 function rethrow(key: string, err: unknown): never {
-  const message = err instanceof Error ? err.message : String(err);
-  if (message.includes('WRONGTYPE')) {
-    throw new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause: err });
-  }
-  // An ACL that refuses a command the library needs will refuse it on every call: a configuration
-  // mistake, so never a reason to run unprotected (onStoreError 'continue' fails open on outages only).
-  if (message.startsWith('NOPERM')) {
-    throw new IdempotencyConfigError(`Redis refused a command for ${key} (${message}); grant the user the documented ACL: ~<prefix>:* +set +get +del +pttl +eval +evalsha +info.`, { cause: err });
-  }
-  throw new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause: err });
+  throw toRedisStoreError(key, err);
 }
 

@@ -117,6 +117,62 @@ describe('RedisStore over corrupt records', () => {
   });
 });
 
+describe('RedisStore over error replies: an outage may fail open, a refusal that will repeat never does', () => {
+  const redis = useRedis();
+
+  it('maps a value Redis refuses (ERR ... out of range) to IdempotencyConfigError, which never fails open', async () => {
+    const error = await redis.store.claim('errors:range', { token: 't', leaseMs: 1e19, ttlMs: 1e19 }).catch((e: unknown) => e);
+    // Before: IdempotencyStoreError, an "outage", so onStoreError 'continue' ran every such call unprotected.
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
+    expect((error as Error).message).toMatch(/ERR value is not an integer or out of range.*check the idempotency options/);
+    await expect(redis.admin.exists('errors:range')).resolves.toBe(0);
+  });
+
+  it("still takes a server busy with a script (BUSY) for an outage: onStoreError 'continue' runs the method, and protects it again once the script ends", async () => {
+    const server = await startRedisServer({ args: ['--busy-reply-threshold', '100'] });
+    const store = new RedisStore(server.url);
+    const [blocker, killer] = [new Redis(server.url), new Redis(server.url)];
+    try {
+      const logger = new CaptureLogger();
+      let runs = 0;
+      const fn = makeIdempotent(async function busyServer(_e: { id: string }) {
+        return ++runs;
+      }, { key: 'id', store, logger, onStoreError: 'continue' });
+      await fn({ id: 'warm' });
+      await killer.ping();
+      const script = blocker.eval('while true do end', 0).catch((e: unknown) => e);
+      await expect(fn({ id: 'order-1' })).resolves.toBe(2); // answered BUSY after 100 ms: ran unprotected
+      expect(logger.lines[1]?.attributes.error?.message).toMatch(/BUSY/);
+      await killer.call('SCRIPT', 'KILL');
+      await script;
+      await expect(fn({ id: 'order-1' })).resolves.toBe(3);
+      await expect(fn({ id: 'order-1' })).resolves.toBe(3);
+      expect(logger.decisions()).toEqual(['miss', 'store_error', 'fail_open', 'miss', 'hit']);
+    } finally {
+      blocker.disconnect();
+      killer.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+
+  it('maps a command the server does not have (EVAL renamed away) to IdempotencyConfigError, without the arguments Redis echoes', async () => {
+    const server = await startRedisServer({ args: ['--rename-command', 'EVAL', '', '--rename-command', 'EVALSHA', ''] });
+    const store = new RedisStore(server.url);
+    try {
+      await expect(store.claim('errors:noeval', { token: 't', leaseMs: 1_000, ttlMs: 1_000 })).resolves.toMatchObject({ outcome: 'claimed' });
+      const error = await store.complete('errors:noeval', 't', '"done"', undefined, 1_000).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toMatch(/ERR unknown command 'eval'\)/);
+      // Redis echoes the first arguments (here the script; for other commands, record values).
+      expect((error as Error).message).not.toMatch(/with args|redis\.call/);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
+});
+
 /** A logger that keeps the store's set-up warnings (and ignores decision lines). */
 class WarningLogger implements IdempotencyLogger {
   readonly warnings: StoreWarningLine[] = [];
@@ -228,12 +284,57 @@ describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
     expect(reRun).toEqual([]);
     // Redis refuses writes once full ("OOM command not allowed"). A small claim still fits but the
     // 100 KB result does not: IdempotencyCompletionError, the claim kept, so the repeat is in
-    // progress until the lease ends. A refused claim would be IdempotencyStoreError, before the method.
-    const typed = [IdempotencyCompletionError, IdempotencyStoreError, IdempotencyInProgressError];
+    // progress until the lease ends. A refused claim is IdempotencyConfigError, before the method.
+    const typed = [IdempotencyCompletionError, IdempotencyConfigError, IdempotencyInProgressError];
     expect(failures.filter((e) => !typed.some((type) => e instanceof type))).toEqual([]);
-    expect(failures.some((e) => e instanceof IdempotencyCompletionError || e instanceof IdempotencyStoreError)).toBe(true);
+    expect(failures.some((e) => e instanceof IdempotencyCompletionError || e instanceof IdempotencyConfigError)).toBe(true);
     await infoRead();
     expect(logger.warnings).toEqual([]);
+  });
+
+  it("with noeviction and onStoreError 'continue', a result Redis has no room for is IdempotencyCompletionError carrying it, never a silent unrecorded success", async () => {
+    await limitMemory('noeviction', 200_000);
+    const store = new RedisStore(server.url, { logger: new WarningLogger() });
+    stores.push(store);
+    const logger = new CaptureLogger();
+    let runs = 0;
+    const big = makeIdempotent(async function bigResult(_e: { id: string }) {
+      runs++;
+      return 'x'.repeat(400_000);
+    }, { key: 'id', store, logger, onStoreError: 'continue', leaseSeconds: 30 });
+    const error = await big({ id: 'order-1' }).catch((e: unknown) => e);
+    // Before: OOM counted as an outage, so the call returned the result unrecorded, and every
+    // retry after the lease ran the method again, each time without a word to the caller.
+    expect(error).toBeInstanceOf(IdempotencyCompletionError);
+    expect((error as IdempotencyCompletionError).result).toHaveLength(400_000);
+    expect(((error as Error).cause as Error).message).toMatch(/^Redis refused a command .*OOM.*raise maxmemory/);
+    // The claim is kept; the retry is told it is in progress, or, while Redis is still full, refused.
+    expect(await admin.get(`idempotency:bigResult:${hashValue('order-1')}`)).toMatch(/^P\|/);
+    const retry = await big({ id: 'order-1' }).catch((e: unknown) => e);
+    expect(retry instanceof IdempotencyInProgressError || retry instanceof IdempotencyConfigError).toBe(true);
+    expect(runs).toBe(1);
+  });
+
+  it("with noeviction and onStoreError 'continue', a claim Redis has no room for is IdempotencyConfigError naming the fix: the method does not run", async () => {
+    const store = new RedisStore(server.url, { logger: new WarningLogger() });
+    stores.push(store);
+    const logger = new CaptureLogger();
+    let runs = 0;
+    const fn = makeIdempotent(async function fullClaim(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger, onStoreError: 'continue' });
+    await fn({ id: 'warm' });
+    await limitMemory('noeviction', -100_000); // already over the limit: every write is refused
+    for (let i = 0; i < 3; i++) {
+      const error = await fn({ id: 'order-1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toMatch(/OOM.*raise maxmemory.*even with onStoreError 'continue'/);
+    }
+    // Before: each call ran unprotected (fail_open), for as long as Redis stayed full.
+    expect(runs).toBe(1);
+    expect(logger.decisions()).toEqual(['miss', 'store_error', 'store_error', 'store_error']);
+    await admin.config('SET', 'maxmemory', '0');
+    await expect(fn({ id: 'order-1' })).resolves.toBe(2);
   });
 
   it('without a memory limit (maxmemory 0, the redis-server default) does not warn', async () => {
