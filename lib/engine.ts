@@ -311,6 +311,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
       }
       // Timeline: our claim lands → the connection drops before the reply → the client resends
       // it → the resend finds our own claim. It is ours: run, do not report it as in progress.
+      // (A client of the caller's own, with ioredis' default; a store built from a URL never resends.)
       if (record.token === token) break;
       mismatch(call, record.validationHash);
       const pauseMs = delayMs * (0.5 + Math.random() / 2);
@@ -522,8 +523,10 @@ function isOutage(error: IdempotencyError): boolean {
  * Best effort, after a claim that failed or timed out: the claim may still land (a stalled
  * server or path delivers it later), and would then lock the key for its whole lease.
  * Timeline: claim sent → it times out → we release our token → the claim lands → the release
- * lands. On Redis the release follows the claim on the same connection, so it lands after it;
- * elsewhere it may arrive first and miss it. Never throws, never leaves a rejection unhandled, and
+ * lands. On Redis the release follows the claim on the same connection, so it lands after it; if
+ * that connection dropped, the release goes on the next one, and a store built from a URL never
+ * sends the claim again (a client that resends can: see `lambdaRedisOptions`). Elsewhere the
+ * release may arrive first and miss it. Never throws, never leaves a rejection unhandled, and
  * waits at most FAILED_CLAIM_RELEASE_WAIT_MS: the release carries on in the background after that.
  */
 async function releaseFailedClaim(store: IdempotencyStore, recordKey: string, token: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,8 +158,21 @@ describe('network faults and partial failures', () => {
     });
   });
 
-  it('runs the method once when the claim landed but its reply was lost and ioredis resent it', async () => {
-    await throughProxy(2_000, async (proxy, store) => {
+  /** Resolves once `admin.get(key)` matches (`null`: the key is gone), polling every 10 ms for at most 2 s. */
+  async function until(key: string, pattern: RegExp | null): Promise<void> {
+    for (const end = Date.now() + 2_000; Date.now() < end; await sleep(10)) {
+      const value = await admin.get(key);
+      if (pattern === null ? value === null : pattern.test(value ?? '')) return;
+    }
+    throw new Error(`${key} did not come to ${pattern === null ? 'be gone' : `match ${String(pattern)}`} within 2 s`);
+  }
+
+  it('with a client of your own that resends (ioredis\' default), runs the method once when the claim landed but its reply was lost', async () => {
+    const proxy = await startStallProxy(server.port);
+    // What `new Redis(url)` does unless told otherwise: resend unanswered commands after a reconnect.
+    const client = new Redis(proxy.url, { commandTimeout: 2_000, autoResendUnfulfilledCommands: true });
+    const store = new RedisStore(client);
+    try {
       const logger = new CaptureLogger();
       let runs = 0;
       const fn = makeIdempotent(async function lostReply(_e: { id: string }) {
@@ -169,14 +183,41 @@ describe('network faults and partial failures', () => {
       proxy.stall('replies');
       const call = fn({ id: 'lost-1' });
       // The claim reaches Redis; its reply is held.
-      for (let i = 0; i < 100 && (await admin.get(recordKey)) === null; i++) await sleep(10);
-      expect(await admin.get(recordKey)).toMatch(/^P\|/);
-      // The connection drops with the reply unsent: ioredis reconnects and resends the claim.
+      await until(recordKey, /^P\|/);
+      // The connection drops with the reply unsent: ioredis reconnects and resends the claim, which
+      // finds the claim its first attempt wrote, with its own token.
       proxy.cut();
       await expect(call).resolves.toBe(2);
       expect(runs).toBe(2);
       expect(logger.decisions()).toEqual(['miss', 'miss']);
       await expect(fn({ id: 'lost-1' })).resolves.toBe(2);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('with a store built from a URL, never resends a claim whose reply was lost: the call fails, its release removes the claim, the retry runs once', async () => {
+    await throughProxy(1_000, async (proxy, store) => {
+      const logger = new CaptureLogger();
+      let runs = 0;
+      const fn = makeIdempotent(async function lostReplyOnce(_e: { id: string }) {
+        return ++runs;
+      }, { key: 'id', store, logger });
+      const recordKey = `idempotency:lostReplyOnce:${hashValue('lost-2')}`;
+      await fn({ id: 'warm' });
+      proxy.stall('replies');
+      const call = fn({ id: 'lost-2' });
+      await until(recordKey, /^P\|/);
+      proxy.cut();
+      // Timeline: claim landed → connection dropped → reconnect (the claim is not sent again) → the
+      // claim times out → the engine releases its token on the new connection → the claim is gone.
+      await expect(call).rejects.toThrow(IdempotencyStoreError);
+      expect(runs).toBe(1);
+      await until(recordKey, null);
+      await expect(fn({ id: 'lost-2' })).resolves.toBe(2);
+      await expect(fn({ id: 'lost-2' })).resolves.toBe(2);
+      expect(logger.decisions()).toEqual(['miss', 'store_error', 'miss', 'hit']);
     });
   });
 
@@ -193,13 +234,15 @@ describe('network faults and partial failures', () => {
       expect(error).toBeInstanceOf(IdempotencyCompletionError);
       expect((error as IdempotencyCompletionError).result).toBe('charged');
       expect(logger.lines.at(-1)).toMatchObject({ level: 'error', attributes: { decision: 'store_error', keyHash: hashValue('card-1') } });
+      // Once the client has reconnected (a command written while it has not yet seen the cut
+      // would be lost with the connection, and time out).
+      const reconnected = once(store.client, 'ready');
       proxy.cut();
-      await sleep(100);
-      // The claim was kept (P|), or ioredis resent the timed-out completion after reconnecting
-      // and it landed late (C|). Either way a retry never charges the card again.
-      expect(await admin.get(`idempotency:chargeCard:${hashValue('card-1')}`)).toMatch(/^[PC]\|/);
-      const retry = await fn({ id: 'card-1' }).then((v) => v, (e: unknown) => e);
-      expect(retry === 'charged' || retry instanceof IdempotencyInProgressError).toBe(true);
+      await reconnected;
+      // The completion held in the proxy is lost with the connection, and a store built from a URL
+      // never sends it again: the claim is kept, so the retry is told to wait, never charged again.
+      await expect(fn({ id: 'card-1' })).rejects.toThrow(IdempotencyInProgressError);
+      expect(await admin.get(`idempotency:chargeCard:${hashValue('card-1')}`)).toMatch(/^P\|/);
       expect(charges).toBe(1);
     });
   });
@@ -248,6 +291,71 @@ describe('network faults and partial failures', () => {
       expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.attributes.decision)).toEqual(['fail_open', 'fail_open']);
     } finally {
       await store.close();
+    }
+  });
+});
+
+/** Resolves after the client's next `count` reconnect attempts (its 'reconnecting' events). */
+function reconnectAttempts(client: RedisStore['client'], count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onAttempt = (): void => {
+      if (++seen < count) return;
+      client.off('reconnecting', onAttempt);
+      resolve();
+    };
+    client.on('reconnecting', onAttempt);
+  });
+}
+
+describe('a claim in flight when Redis dies behind a proxy (ElastiCache Serverless, Envoy, stunnel)', () => {
+  // A proxy accepts each reconnect, then closes it while Redis is down: ioredis counts those as
+  // attempts, and its even-numbered attempts reject what waits in its offline queue.
+  it('is never sent again after its release was dropped: once Redis is back the retry runs, the key is not locked', async () => {
+    const server = await startRedisServer();
+    const proxy = await startStallProxy(server.port);
+    const store = new RedisStore(proxy.url, { commandTimeoutMs: 300 });
+    const key = `idempotency:inFlight:${hashValue('order-7')}`;
+    let admin = new Redis(server.url);
+    try {
+      let runs = 0;
+      const fn = makeIdempotent(async function inFlight(_e: { id: string }) {
+        return ++runs;
+      }, { key: 'id', store, logger: new CaptureLogger(), leaseSeconds: 30 });
+      await fn({ id: 'warm' });
+      const release = jest.spyOn(store, 'release');
+      proxy.stall('replies');
+      const call = fn({ id: 'order-7' }).catch((e: unknown) => e);
+      for (const end = Date.now() + 2_000; (await admin.get(key)) === null && Date.now() < end; ) await sleep(10);
+      expect(await admin.get(key)).toMatch(/^P\|/);
+      // Timeline: claim written → Redis dies (the claim with it: no persistence) → reconnects reach
+      // the proxy and are closed → the claim times out → the engine's release waits offline and is
+      // rejected → Redis is back → ioredis, by default, resent the claim alone: a claim nobody owns.
+      admin.disconnect();
+      const closed = once(store.client, 'close');
+      await server.kill();
+      await closed; // before the held reply could reach the client
+      proxy.resume();
+      const error = await call;
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect((error as Error).message).toMatch(/timed out/);
+      // The release waits offline. ioredis (maxRetriesPerRequest: 1) rejects its offline queue on
+      // every second reconnect attempt: after two more, the release has been dropped.
+      await reconnectAttempts(store.client, 2);
+      expect(release).toHaveBeenCalledTimes(1);
+      await expect(release.mock.results[0]?.value).rejects.toThrow(IdempotencyStoreError);
+      const ready = once(store.client, 'ready');
+      await server.start();
+      await ready; // the connection is back (ioredis' default resends the claim here)
+      admin = new Redis(server.url);
+      await expect(fn({ id: 'order-7' })).resolves.toBe(2);
+      expect(await admin.get(key)).toMatch(/^C\|/);
+      expect(runs).toBe(2);
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await proxy.close();
+      await server.stop();
     }
   });
 });

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Context } from 'aws-lambda';
 import {
   hashValue,
+  IdempotencyCompletionError,
   IdempotencyInProgressError,
   IdempotencyStoreError,
   makeIdempotent,
@@ -256,9 +257,12 @@ describe('a context whose time left is no usable bound', () => {
   });
 });
 
-describe('a completion whose reply was lost and resent', () => {
-  it('is recorded once and logs miss, not lease_lost, when ioredis resends it after the connection drops', async () => {
-    await throughProxy(2_000, async (proxy, store) => {
+describe('a completion whose reply was lost', () => {
+  it('is recorded once and logs miss, not lease_lost, when a client of your own resends it after the connection drops (ioredis\' default)', async () => {
+    const proxy = await startStallProxy(server.port);
+    const client = new Redis(proxy.url, { commandTimeout: 2_000, autoResendUnfulfilledCommands: true });
+    const store = new RedisStore(client);
+    try {
       const logger = new CaptureLogger();
       let runs = 0;
       const fn = makeIdempotent(async function lostCompletionReply(e: { id: string }) {
@@ -277,6 +281,34 @@ describe('a completion whose reply was lost and resent', () => {
       await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed, payload: '"done"' });
       await expect(fn({ id: 'c-1' })).resolves.toBe('done');
       expect(runs).toBe(2);
+    } finally {
+      client.disconnect();
+      await proxy.close();
+    }
+  });
+
+  it('is never sent again by a store built from a URL: the caller is told (IdempotencyCompletionError with the result), and the record its first attempt wrote replays', async () => {
+    await throughProxy(1_000, async (proxy, store) => {
+      const logger = new CaptureLogger();
+      let runs = 0;
+      const fn = makeIdempotent(async function lostCompletionOnce(e: { id: string }) {
+        runs++;
+        if (e.id !== 'warm') proxy.stall('replies');
+        return 'done';
+      }, { key: 'id', store, logger });
+      const key = recordKey('lostCompletionOnce', 'c-2');
+      await fn({ id: 'warm' });
+      const call = fn({ id: 'c-2' }).catch((e: unknown) => e);
+      await until(key, /^C\|/);
+      proxy.cut();
+      // The completion's outcome is unknown to the caller (its reply was lost): it times out and
+      // says so, with the result, rather than being sent again on the next connection.
+      const error = await call;
+      expect(error).toBeInstanceOf(IdempotencyCompletionError);
+      expect((error as IdempotencyCompletionError).result).toBe('done');
+      await expect(fn({ id: 'c-2' })).resolves.toBe('done');
+      expect(runs).toBe(2);
+      expect(logger.decisions()).toEqual(['miss', 'store_error', 'hit']);
     });
   });
 });

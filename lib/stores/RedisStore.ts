@@ -29,7 +29,8 @@ export interface RedisStoreOptions {
    */
   readonly commandTimeoutMs?: number;
   /**
-   * Further ioredis options, applied over the Lambda-friendly defaults.
+   * Further ioredis options, applied over the Lambda-friendly defaults ({@link lambdaRedisOptions});
+   * `autoResendUnfulfilledCommands: true` here brings back the resend that can lock a key.
    * @default {}
    */
   readonly redisOptions?: RedisOptions;
@@ -54,7 +55,10 @@ export type RedisClient = Redis | Cluster;
 /**
  * The Lambda-friendly ioredis defaults `RedisStore` uses when it builds the client from a URL:
  * bounded connect and command time, and a command fails after one reconnect attempt instead of
- * queueing for ~20 (which is 74 s against a dead port with ioredis 6's own defaults).
+ * queueing for ~20 (which is 74 s against a dead port with ioredis 6's own defaults). Each command
+ * is sent at most once (`autoResendUnfulfilledCommands: false`): one whose reply a dropped
+ * connection lost fails with its timeout instead of being sent again on the next connection, where
+ * it could land after the engine gave the call up and released it.
  *
  * @example
  * ```ts
@@ -75,6 +79,14 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
     enableAutoPipelining: false,
     // How long close() waits for a dead socket to end before destroying it (ioredis: 2 s).
     disconnectTimeout: 200,
+    // Timeline (ioredis' default, true): claim written → the connection drops → the claim times out
+    // → the engine's release queues offline and is rejected when the queue is flushed → the
+    // connection comes back → ioredis resends the claim alone → the key is locked for the lease,
+    // owned by nobody. Without the resend the timed-out claim stays failed; its release, sent on
+    // the new connection, removes it if it had landed. ioredis then forgets such a command without
+    // settling it: only `commandTimeout` (always set here) fails it. Commands waiting offline were
+    // never sent; they go out once, in order, the release behind its claim.
+    autoResendUnfulfilledCommands: false,
     ...options.redisOptions,
   };
 }
