@@ -359,3 +359,54 @@ describe('a claim in flight when Redis dies behind a proxy (ElastiCache Serverle
     }
   });
 });
+
+describe.each([
+  ['fail', 'fails with IdempotencyStoreError (the method does not run)'],
+  ['continue', 'runs unprotected'],
+] as const)("a failover with onStoreError '%s': the node the store is connected to becomes a replica", (onStoreError, firstCall) => {
+  let oldPrimary: RedisServer;
+  let newPrimary: RedisServer;
+  let proxy: StallProxy;
+  let store: RedisStore;
+  let demote: Redis;
+  beforeEach(async () => {
+    [oldPrimary, newPrimary] = await Promise.all([startRedisServer(), startRedisServer()]);
+    proxy = await startStallProxy(oldPrimary.port); // the endpoint's DNS name
+    store = new RedisStore(proxy.url, { commandTimeoutMs: 1_000 });
+    demote = new Redis(oldPrimary.url);
+  });
+  afterEach(async () => {
+    demote.disconnect();
+    await store.close();
+    await proxy.close();
+    await Promise.all([oldPrimary.stop(), newPrimary.stop()]);
+  });
+
+  it(`reconnects on READONLY and reaches the new primary without a new store: the call that met READONLY ${firstCall}, the next ones are protected`, async () => {
+    const logger = new CaptureLogger();
+    let runs = 0;
+    const fn = makeIdempotent(async function failedOver(_e: { id: string }) {
+      return ++runs;
+    }, { key: 'id', store, logger, onStoreError });
+    await fn({ id: 'warm' });
+    const client = store.client;
+    // The failover: the endpoint now names the new primary, and the old one follows it as a replica.
+    proxy.retarget(newPrimary.port);
+    await demote.replicaof('127.0.0.1', String(newPrimary.port));
+
+    const first = await fn({ id: 'order-1' }).catch((e: unknown) => e);
+    const next: unknown[] = [];
+    for (let i = 0; i < 4; i++) next.push(await fn({ id: 'order-1' }).catch((e: unknown) => e));
+    expect(logger.lines[1]?.attributes.error?.message).toMatch(/READONLY/);
+    // One protected run on the new primary, whatever the first call did; every later call replays it
+    // (before: every call met READONLY, for as long as the container lived).
+    const protectedRun = onStoreError === 'fail' ? 2 : 3;
+    if (onStoreError === 'fail') expect(first).toBeInstanceOf(IdempotencyStoreError);
+    else expect(first).toBe(2);
+    expect(next).toEqual([protectedRun, protectedRun, protectedRun, protectedRun]);
+    expect(runs).toBe(protectedRun);
+    const afterFailover = ['miss', 'hit', 'hit', 'hit'];
+    expect(logger.decisions()).toEqual(['miss', 'store_error', ...(onStoreError === 'continue' ? ['fail_open'] : []), ...afterFailover]);
+    expect(store.client).toBe(client);
+  });
+});

@@ -4,7 +4,7 @@ import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from 
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
-import { toRedisStoreError } from './redisErrors';
+import { reconnectOnFailover, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
 /**
@@ -58,7 +58,8 @@ export type RedisClient = Redis | Cluster;
  * queueing for ~20 (which is 74 s against a dead port with ioredis 6's own defaults). Each command
  * is sent at most once (`autoResendUnfulfilledCommands: false`): one whose reply a dropped
  * connection lost fails with its timeout instead of being sent again on the next connection, where
- * it could land after the engine gave the call up and released it.
+ * it could land after the engine gave the call up and released it. After a failover (`READONLY`
+ * replies) the client reconnects, so a managed endpoint's DNS leads it to the new primary.
  *
  * @example
  * ```ts
@@ -87,6 +88,7 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
     // settling it: only `commandTimeout` (always set here) fails it. Commands waiting offline were
     // never sent; they go out once, in order, the release behind its claim.
     autoResendUnfulfilledCommands: false,
+    reconnectOnError: reconnectOnFailover,
     ...options.redisOptions,
   };
 }

@@ -8,9 +8,9 @@ import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStore
  */
 
 // Replies that say the server or the path to it cannot serve the command now, and will once the
-// failover, restart or script ends: outages. READONLY is a failed-over primary; MASTERDOWN,
-// LOADING and NOREPLICAS a node still syncing or starting; BUSY a long script; TRYAGAIN and
-// CLUSTERDOWN a cluster resharding or down.
+// failover, restart or script ends: outages. READONLY is a failed-over primary (the client is
+// reconnected, see `reconnectOnFailover`); MASTERDOWN, LOADING and NOREPLICAS a node still
+// syncing or starting; BUSY a long script; TRYAGAIN and CLUSTERDOWN a cluster resharding or down.
 const OUTAGE_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'NOREPLICAS']);
 
 // An ERR that is about availability, not the command: the server's connection limit.
@@ -45,6 +45,22 @@ function replyCode(message: string): string | undefined {
 /** The reply's text without what Redis echoes of the arguments (a record, hence a result). */
 function safeText(message: string): string {
   return message.replace(/,? with args beginning with:.*$/s, '');
+}
+
+/**
+ * `reconnectOnError` for clients `RedisStore` builds: after a failover the old primary answers
+ * `READONLY`, and ioredis, left alone, keeps the connection to it for ever. `1` reconnects (a
+ * managed endpoint's DNS then names the new primary) and fails the refused command; `2` would send
+ * it again, which the store never asks for (every command is sent at most once: a resend can
+ * land after the engine has given the call up, see `lambdaRedisOptions`).
+ *
+ * @example
+ * ```ts
+ * new Redis(url, { reconnectOnError: reconnectOnFailover });
+ * ```
+ */
+export function reconnectOnFailover(err: Error): 1 | false {
+  return replyCode(err.message) === 'READONLY' ? 1 : false;
 }
 
 /**

@@ -13,10 +13,13 @@ export interface StallProxy {
   resume(): void;
   /** Drops what was held and closes every connection (the stalled write is lost), then carries on. */
   cut(): void;
+  /** Sends new connections to another port (a failover's DNS change); open ones stay where they are. */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
 export async function startStallProxy(targetPort: number): Promise<StallProxy> {
+  let target = targetPort;
   let stalled = false;
   let repliesOnly = false;
   const sockets = new Set<Socket>();
@@ -28,7 +31,7 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
     });
   };
   const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, '127.0.0.1');
+    const upstream = connect(target, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => undefined);
@@ -56,6 +59,9 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
       held.length = 0;
       for (const s of sockets) s.destroy();
       stalled = false;
+    },
+    retarget: (port) => {
+      target = port;
     },
     close: () =>
       new Promise((resolve) => {

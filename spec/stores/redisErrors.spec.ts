@@ -1,5 +1,5 @@
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError } from '../../lib';
-import { toRedisStoreError } from '../../lib/stores/redisErrors';
+import { reconnectOnFailover, toRedisStoreError } from '../../lib/stores/redisErrors';
 
 /**
  * Which Redis failures may fail open (outages) and which never do (a server that is up and will
@@ -60,5 +60,14 @@ describe('toRedisStoreError', () => {
     const error = toRedisStoreError('k', failure("ERR unknown command 'evalsha', with args beginning with: 'abc' '1' 'k' 'C||t1|v{\"card\":\"4242\"}' "));
     expect(error.message).toContain("ERR unknown command 'evalsha'");
     expect(error.message).not.toMatch(/4242|with args/);
+  });
+});
+
+describe('reconnectOnFailover', () => {
+  it('reconnects (1, never 2: the refused command is not sent again) on READONLY only, in either script error form', () => {
+    expect(reconnectOnFailover(failure("READONLY You can't write against a read only replica."))).toBe(1);
+    expect(reconnectOnFailover(failure("ERR Error running script (call to f_1): @user_script:4: @user_script: 4: -READONLY You can't write against a read only replica."))).toBe(1);
+    expect(reconnectOnFailover(failure("OOM command not allowed when used memory > 'maxmemory'."))).toBe(false);
+    expect(reconnectOnFailover(failure('ERR mentions READONLY later'))).toBe(false);
   });
 });
