@@ -40,7 +40,8 @@ local owned = v and string.sub(v, 1, #p) == p`;
  * token. Timeline it prevents: A's lease ends → B claims → A finishes late. A's write is refused,
  * B's claim stands. An absent key (A's lease ended and nobody claimed since) takes A's result:
  * the side effect did happen. Timeline it recognizes: A's completion lands → its reply is lost →
- * ioredis resends it → the key already holds exactly this record, A's own: stored, not lost.
+ * a client that resends (ioredis' default; a store built from a URL does not) resends it → the
+ * key already holds exactly this record, A's own: stored, not lost.
  */
 export const COMPLETE = script(`${OWNED}
 if v == ARGV[2] then return 1 end
