@@ -387,7 +387,7 @@ describe.each([
     let runs = 0;
     const fn = makeIdempotent(async function failedOver(_e: { id: string }) {
       return ++runs;
-    }, { key: 'id', store, logger, onStoreError });
+    }, { key: 'id', store, logger, onStoreError, name: `failedOver-${onStoreError}` });
     await fn({ id: 'warm' });
     const client = store.client;
     // The failover: the endpoint now names the new primary, and the old one follows it as a replica.
