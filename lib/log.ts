@@ -87,7 +87,7 @@ export interface IdempotencyLogger {
 // A type alias, not an interface: Powertools' `LogAttributes` needs an implicit index signature.
 export type StoreWarningLine = {
   readonly message: string;
-  readonly warning: 'eviction_policy' | 'open_stores';
+  readonly warning: 'eviction_policy' | 'open_stores' | 'no_command_timeout';
   readonly store: 'RedisStore';
   /** eviction_policy: the policy found, e.g. `volatile-lru`. */
   readonly maxmemoryPolicy?: string;

@@ -4,7 +4,7 @@ import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from 
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
-import { reconnectOnFailover, toRedisStoreError } from './redisErrors';
+import { isRedisOutage, reconnectOnFailover, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
 /**
@@ -156,9 +156,28 @@ export class RedisStore implements IdempotencyStore {
     } else if (client !== null && typeof client === 'object' && typeof (client as Redis).evalsha === 'function') {
       this.client = client;
       this.ownsClient = false;
+      this.warnIfNoCommandTimeout(client);
     } else {
       throw new IdempotencyConfigError('Expected an ioredis `Redis` or `Cluster` client, or a redis:// URL, for RedisStore.');
     }
+  }
+
+  /**
+   * A client of the caller's without `commandTimeout`: a command in flight when its connection
+   * drops may never settle (ioredis times out nothing by default), so a call would hang until
+   * the Lambda times out. Said once, at construction; `lambdaRedisOptions()` sets it.
+   */
+  private warnIfNoCommandTimeout(client: RedisClient): void {
+    const options = (client as { options?: { commandTimeout?: unknown; redisOptions?: { commandTimeout?: unknown } } }).options;
+    const timeout = options?.commandTimeout ?? options?.redisOptions?.commandTimeout;
+    if (typeof timeout === 'number' && timeout > 0) return;
+    this.warn({
+      message:
+        'RedisStore: the ioredis client passed in has no commandTimeout, so a command whose connection drops may never settle and a call could hang until the Lambda times out. ' +
+        'Build it with lambdaRedisOptions() (new Redis(url, lambdaRedisOptions())), or set commandTimeout yourself.',
+      warning: 'no_command_timeout',
+      store: 'RedisStore',
+    });
   }
 
   // Set when the server refused the URL's database: every call fails with it, never in database 0.
@@ -178,6 +197,12 @@ export class RedisStore implements IdempotencyStore {
    */
   private onClientError(err: unknown): void {
     if (!(err instanceof Error) || (err as { command?: { name?: unknown } }).command?.name !== 'select') return;
+    if (isRedisOutage(err)) {
+      // BUSY, LOADING, too many clients: SELECT would succeed later. Reconnect (the handshake
+      // selects again) rather than let the queued commands run in database 0, or give up for good.
+      this.client.disconnect(true);
+      return;
+    }
     this.refusedDatabase ??= new IdempotencyConfigError(
       `Redis refused to select the database the URL names (${err.message}); add +select to the user's ACL, or name a database the server has (0 when unsure).`,
       { cause: err },

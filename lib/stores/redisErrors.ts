@@ -11,7 +11,9 @@ import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStore
 // failover, restart or script ends: outages. READONLY is a failed-over primary (the client is
 // reconnected, see `reconnectOnFailover`); MASTERDOWN, LOADING and NOREPLICAS a node still
 // syncing or starting; BUSY a long script; TRYAGAIN and CLUSTERDOWN a cluster resharding or down.
-const OUTAGE_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'NOREPLICAS']);
+// MISCONF: writes refused while background saves fail (a full disk, a failed fork), until one
+// succeeds; UNBLOCKED: a command cut off by CLIENT UNBLOCK or a failover.
+const OUTAGE_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'CLUSTERDOWN', 'MASTERDOWN', 'READONLY', 'NOREPLICAS', 'MISCONF', 'UNBLOCKED']);
 
 // An ERR that is about availability, not the command: the server's connection limit.
 const OUTAGE_ERR = /^ERR max number of clients reached/;
@@ -24,7 +26,6 @@ const FIXES = new Map<string, string>([
   ['WRONGPASS', 'check the user and password in the URL'],
   ['MOVED', 'the URL names a node of a Redis Cluster: pass an ioredis Cluster client to RedisStore'],
   ['ASK', 'the URL names a node of a Redis Cluster: pass an ioredis Cluster client to RedisStore'],
-  ['MISCONF', 'the server refuses writes because it cannot persist to disk: fix its RDB/AOF settings or disk'],
 ]);
 const DEFAULT_FIX = 'the server will give every call the same answer: check the idempotency options (a lease or TTL out of range) and the server\'s configuration';
 
@@ -77,14 +78,43 @@ export function reconnectOnFailover(err: Error): 1 | false {
 export function toRedisStoreError(key: string, err: unknown): IdempotencyError {
   const message = safeText(err instanceof Error ? err.message : String(err));
   const code = replyCode(message);
+  const cause = withoutArguments(err, message);
   if (code === 'WRONGTYPE') {
-    return new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause: err });
+    return new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause });
   }
-  if (code === undefined || OUTAGE_REPLIES.has(code) || OUTAGE_ERR.test(message)) {
-    return new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause: err });
-  }
+  if (isOutageText(message)) return new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause });
   return new IdempotencyConfigError(
-    `Redis refused a command for ${key} (${message}); ${FIXES.get(code) ?? DEFAULT_FIX}. Not an outage: no call runs unprotected on it, even with onStoreError 'continue'.`,
-    { cause: err },
+    `Redis refused a command for ${key} (${message}); ${FIXES.get(code as string) ?? DEFAULT_FIX}. Not an outage: no call runs unprotected on it, even with onStoreError 'continue'.`,
+    { cause },
   );
+}
+
+function isOutageText(message: string): boolean {
+  const code = replyCode(message);
+  return code === undefined || OUTAGE_REPLIES.has(code) || OUTAGE_ERR.test(message);
+}
+
+/**
+ * Is this error one that ends with the failover, restart or script that caused it (a timeout, a
+ * closed connection, LOADING, BUSY...), rather than a reply every call would get?
+ *
+ * @example
+ * ```ts
+ * isRedisOutage(new Error('BUSY Redis is busy running a script')); // true
+ * ```
+ */
+export function isRedisOutage(err: unknown): boolean {
+  return isOutageText(safeText(err instanceof Error ? err.message : String(err)));
+}
+
+/**
+ * The cause to attach: ioredis' reply errors carry the command (`err.command.args`: the record,
+ * hence the result and its owner token), which `console.error(err)` would print. Keeps the name
+ * and the message without the echoed arguments.
+ */
+function withoutArguments(err: unknown, message: string): unknown {
+  if (!(err instanceof Error) || !('command' in err)) return err;
+  const copy = new Error(message);
+  copy.name = err.name;
+  return copy;
 }

@@ -7,6 +7,7 @@ import {
   IdempotencyCorruptRecordError,
   IdempotencyInProgressError,
   IdempotencyStoreError,
+  lambdaRedisOptions,
   makeIdempotent,
   RedisStore,
   type DecisionLine,
@@ -27,6 +28,18 @@ describe('RedisStore construction', () => {
 
   it('rejects something that is not an ioredis client', () => {
     expect(() => new RedisStore({} as never)).toThrow(/Expected an ioredis `Redis` or `Cluster` client/);
+  });
+
+  it('warns once that a client given without commandTimeout may hang a call, and not for one built with lambdaRedisOptions()', () => {
+    const logger = new CaptureLogger();
+    const bare = new Redis({ lazyConnect: true });
+    const configured = new Redis({ lazyConnect: true, ...lambdaRedisOptions() });
+    new RedisStore(bare, { logger });
+    new RedisStore(configured, { logger });
+    expect(logger.lines.map((l) => (l.attributes as unknown as { warning?: string }).warning)).toEqual(['no_command_timeout']);
+    expect(logger.lines[0]?.message).toMatch(/lambdaRedisOptions\(\)/);
+    bare.disconnect();
+    configured.disconnect();
   });
 
   it('leaves a client it was given open on close()', async () => {
@@ -151,6 +164,32 @@ describe('RedisStore over error replies: an outage may fail open, a refusal that
     } finally {
       blocker.disconnect();
       killer.disconnect();
+      await store.close();
+      await server.stop();
+    }
+  });
+
+  it('takes a SELECT answered BUSY (the URL names a database; a script runs as the store connects) for an outage: reconnects and selects again, never runs in database 0, never gives up', async () => {
+    const server = await startRedisServer({ args: ['--busy-reply-threshold', '100'] });
+    const [blocker, admin] = [new Redis(server.url), new Redis(server.url)];
+    await admin.ping();
+    const script = blocker.eval('while true do end', 0).catch((e: unknown) => e);
+    await sleep(250); // past the busy-reply threshold
+    const store = new RedisStore(`${server.url}/1`, { commandTimeoutMs: 2_000 });
+    try {
+      const first = await store.claim('busy:k1', { token: 't1', leaseMs: 5_000, ttlMs: 5_000 }).catch((e: unknown) => e);
+      // Before: IdempotencyConfigError ("refused to select") on this call and every later one.
+      expect(first).toBeInstanceOf(IdempotencyStoreError);
+      await admin.call('SCRIPT', 'KILL');
+      await script;
+      await expect(store.claim('busy:k2', { token: 't2', leaseMs: 5_000, ttlMs: 5_000 })).resolves.toMatchObject({ outcome: 'claimed' });
+      await admin.select(1);
+      await expect(admin.exists('busy:k2')).resolves.toBe(1);
+      await admin.select(0);
+      await expect(admin.dbsize()).resolves.toBe(0);
+    } finally {
+      blocker.disconnect();
+      admin.disconnect();
       await store.close();
       await server.stop();
     }
@@ -450,7 +489,7 @@ describe('RedisStore built per invocation (inside the handler)', () => {
     await Promise.all(closed.map((s) => s.close())); // closing twice uncounts once
     const given = Array.from({ length: 20 }, () => new Store(redis.admin, { logger }));
     const open = Array.from({ length: 10 }, () => new Store(redis.server.url, { logger }));
-    expect(logger.warnings).toEqual([]);
+    expect(logger.of('open_stores')).toEqual([]);
     // The 11th open one is counted.
     open.push(new Store(redis.server.url, { logger }));
     expect(logger.of('open_stores')).toEqual([expect.objectContaining({ openStores: 11 })]);

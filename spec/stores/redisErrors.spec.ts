@@ -27,6 +27,8 @@ describe('toRedisStoreError', () => {
     "ERR Error running script (call to f_1028): @user_script:4: @user_script: 4: -READONLY You can't write against a read only replica.",
     'NOREPLICAS Not enough good replicas to write.',
     'ERR max number of clients reached',
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
+    'UNBLOCKED client unblocked via CLIENT UNBLOCK',
   ])('takes %j for an outage (IdempotencyStoreError, may fail open)', (message) => {
     const error = toRedisStoreError('k', failure(message));
     expect(error).toBeInstanceOf(IdempotencyStoreError);
@@ -42,7 +44,6 @@ describe('toRedisStoreError', () => {
     ["NOPERM this user has no permissions to run the 'set' command", /\+set \+get \+del/],
     'NOAUTH Authentication required.',
     'MOVED 3999 127.0.0.1:6381',
-    'MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk.',
   ].map((row) => (Array.isArray(row) ? row : [row, /Not an outage/])))('takes %j for a refusal that will repeat (IdempotencyConfigError, never fails open)', (message, fix) => {
     const error = toRedisStoreError('k', failure(message as string));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
@@ -69,5 +70,16 @@ describe('reconnectOnFailover', () => {
     expect(reconnectOnFailover(failure("ERR Error running script (call to f_1): @user_script:4: @user_script: 4: -READONLY You can't write against a read only replica."))).toBe(1);
     expect(reconnectOnFailover(failure("OOM command not allowed when used memory > 'maxmemory'."))).toBe(false);
     expect(reconnectOnFailover(failure('ERR mentions READONLY later'))).toBe(false);
+  });
+});
+
+describe('the cause of a wrapped Redis error', () => {
+  it("drops the command's arguments ioredis attaches (the record: a result and its owner token), keeping name and message", () => {
+    const reply = Object.assign(new Error("OOM command not allowed when used memory > 'maxmemory'."), { name: 'ReplyError', command: { name: 'evalsha', args: ['sha', '1', 'k', 'token-1', 'C||v{"card":"4111111111111111"}'] } });
+    const error = toRedisStoreError('k', reply);
+    expect(error.cause).toBeInstanceOf(Error);
+    expect((error.cause as Error).name).toBe('ReplyError');
+    expect((error.cause as Error).message).toMatch(/^OOM/);
+    expect(require('node:util').inspect(error, { depth: 10 })).not.toContain('4111');
   });
 });
