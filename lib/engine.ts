@@ -283,8 +283,9 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     const leaseMs = leaseFor(r, remainingAtClaim);
     const token = nextToken();
     // onInProgress 'wait': poll the claim with jittered backoff (25 ms doubling to 500 ms), never
-    // past waitSeconds nor past our own lease (which never outlives the Lambda invocation).
-    const waitUntil = r.waitMs === undefined ? 0 : startedAt + Math.min(r.waitMs, leaseMs);
+    // past waitSeconds nor past the invocation's end. Not bounded by `leaseSeconds`: with
+    // renewLease a short lease is renewed, and a waiter must outwait it as long as it is asked to.
+    const waitUntil = r.waitMs === undefined ? 0 : startedAt + Math.min(r.waitMs, remainingAtClaim ?? r.waitMs);
     let claim;
     let attemptLeaseMs = leaseMs;
     for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {

@@ -15,6 +15,9 @@ import { isHttpResponse, wantsMultiValueHeaders, type HttpResponse } from './htt
  * safe: 503 only when the request was not processed; 500 when it may have been or was.
  */
 
+/** The longest `Retry-After` a 409 in-progress answer gives, in seconds. */
+const MAX_RETRY_AFTER_SECONDS = 5;
+
 function problem(event: unknown, statusCode: number, type: string, title: string, detail: string, headers: Record<string, string> = {}): HttpResponse {
   const all: Record<string, string> = { 'content-type': 'application/problem+json', ...headers };
   const body = JSON.stringify({ type: `urn:lambda-idempotency:problem:${type}`, title, status: statusCode, detail });
@@ -85,8 +88,11 @@ export function problemResponse(error: unknown, event?: unknown): HttpResponse |
     case IdempotencyErrorCode.PayloadMismatch:
       return problem(event, 422, 'key-reused', 'Idempotency-Key is already used', 'This Idempotency-Key was used with a different request payload; use a new key for a new request.');
     case IdempotencyErrorCode.InProgress: {
+      // The claim's lease is often the whole invocation's time left (up to 15 minutes), while the
+      // request usually finishes in well under a second: a hint that long would park a client
+      // that honours it. Ask again within a few seconds, sooner when the lease ends sooner.
       const waitMs = error instanceof IdempotencyInProgressError ? error.retryAfterMs : 0;
-      const retryAfter = { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) };
+      const retryAfter = { 'Retry-After': String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(waitMs / 1000)))) };
       return problem(event, 409, 'in-progress', 'A request with this Idempotency-Key is in progress', 'The original request has not finished yet; retry later.', retryAfter);
     }
     case IdempotencyErrorCode.Store:

@@ -64,9 +64,17 @@ function statusOf(statusCode: unknown): number | undefined {
 export function markReplayed<T>(result: T): T {
   if (!isHttpResponse(result)) return result;
   if (result.multiValueHeaders !== undefined && result.headers === undefined) {
-    return { ...result, multiValueHeaders: { ...result.multiValueHeaders, [REPLAYED_HEADER]: ['true'] } };
+    return { ...result, multiValueHeaders: { ...withoutHeader(result.multiValueHeaders, REPLAYED_HEADER), [REPLAYED_HEADER]: ['true'] } };
   }
-  return { ...result, headers: { ...result.headers, [REPLAYED_HEADER]: 'true' } };
+  return { ...result, headers: { ...withoutHeader(result.headers ?? {}, REPLAYED_HEADER), [REPLAYED_HEADER]: 'true' } };
+}
+
+/** The headers without `name` in any letter case: a response carries one of each header. */
+function withoutHeader<V>(headers: Record<string, V>, name: string): Record<string, V> {
+  const wanted = name.toLowerCase();
+  const out: Record<string, V> = {};
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() !== wanted) out[key] = value;
+  return out;
 }
 
 /**
@@ -89,9 +97,7 @@ export function withoutCookies<T>(result: T): T {
 }
 
 function withoutSetCookie<V>(headers: Record<string, V>): Record<string, V> {
-  const out: Record<string, V> = {};
-  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() !== 'set-cookie') out[name] = value;
-  return out;
+  return withoutHeader(headers, 'set-cookie');
 }
 
 /**

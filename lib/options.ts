@@ -131,7 +131,7 @@ export interface IdempotencyDefaults {
   /**
    * What a call does when another invocation holds a live claim: `'fail'` throws
    * `IdempotencyInProgressError`; `'wait'` polls (jittered backoff, 25 ms to 500 ms) for the first
-   * call's result, at most `waitSeconds` and never past its own lease.
+   * call's result, at most `waitSeconds` and never past the invocation's end.
    * @default 'fail'
    */
   readonly onInProgress?: 'fail' | 'wait';

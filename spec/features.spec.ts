@@ -38,6 +38,21 @@ describe('beyond the peers (real Redis)', () => {
       claim.mockRestore();
     });
 
+    it('waits up to waitSeconds past a short renewed lease (leaseSeconds: 1, renewLease), not just for the lease', async () => {
+      let executions = 0;
+      const fn = makeIdempotent(async function waitedRenewed(e: { id: string }) {
+        executions++;
+        await sleep(1_800);
+        return e.id;
+      }, { key: 'id', store: () => redis.store, logger, onInProgress: 'wait', waitSeconds: 10, leaseSeconds: 1, renewLease: true });
+      const id = randomUUID();
+      const first = fn({ id });
+      await sleep(50);
+      // Before: the duplicate gave up after its own 1 s lease with IdempotencyInProgressError.
+      await expect(Promise.all([fn({ id }), fn({ id }), first])).resolves.toEqual([id, id, id]);
+      expect(executions).toBe(1);
+    });
+
     it('runs the method itself when the first call failed and released, and still fails after waitSeconds', async () => {
       let executions = 0;
       const fn = makeIdempotent(async function waitedFail(e: { id: string; fail?: boolean; slowMs?: number }) {

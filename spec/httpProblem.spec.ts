@@ -64,8 +64,10 @@ describe('problemResponse', () => {
     expect(problemResponse(new IdempotencyCompletionError('not recorded', result))).toBe(result);
   });
 
-  it('gives a 409 a Retry-After of the remaining lease, at least 1 s; a 503 one of 1 s', () => {
+  it('gives a 409 a Retry-After of the remaining lease, at least 1 s and at most 5 s; a 503 one of 1 s', () => {
     expect(problemResponse(new IdempotencyInProgressError('Api.create', 'h', 2500))?.headers).toMatchObject({ 'Retry-After': '3' });
+    // A lease of the invocation's whole time left (15 minutes) must not park a client that honours it.
+    expect(problemResponse(new IdempotencyInProgressError('Api.create', 'h', 900_000))?.headers).toMatchObject({ 'Retry-After': '5' });
     expect(problemResponse(new IdempotencyInProgressError('Api.create', 'h', 0))?.headers).toMatchObject({ 'Retry-After': '1' });
     expect(problemResponse(new IdempotencyStoreError('down'))?.headers).toMatchObject({ 'Retry-After': '1' });
     expect(problemResponse(new IdempotencyCorruptRecordError('x'))?.headers).not.toHaveProperty('Retry-After');
