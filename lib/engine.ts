@@ -323,7 +323,8 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
         continue;
       }
       log(Decision.InProgress, keyHash);
-      throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs));
+      const waitedMs = r.waitMs === undefined ? undefined : performance.now() - startedAt;
+      throw new IdempotencyInProgressError(r.namespace, keyHash, Math.max(0, record.leaseExpiresAtMs - claim.nowMs), waitedMs);
     }
     if (claim.outcome === ClaimOutcome.TakenOver) log(Decision.LeaseTakeover, keyHash);
 

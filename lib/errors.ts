@@ -106,11 +106,17 @@ export class IdempotencyInProgressError extends IdempotencyError {
   /** Milliseconds until the current claim's lease ends (0 when unknown), a lower bound for a retry. */
   readonly retryAfterMs: number;
 
-  constructor(namespace: string, keyHash: string, retryAfterMs: number) {
+  /**
+   * @param waitedMs how long this call already waited (`onInProgress: 'wait'`), if it did: the
+   * message then says so instead of suggesting the option in use.
+   */
+  constructor(namespace: string, keyHash: string, retryAfterMs: number, waitedMs?: number) {
     super(
       IdempotencyErrorCode.InProgress,
       `${namespace}: a call with this idempotency key (hash ${keyHash}) is still in progress; ` +
-        `retry after ${Math.ceil(retryAfterMs / 1000)} s, or use onInProgress: 'wait'.`,
+        (waitedMs === undefined
+          ? `retry after ${Math.ceil(retryAfterMs / 1000)} s, or use onInProgress: 'wait'.`
+          : `waited ${Math.round(waitedMs)} ms (waitSeconds, or the invocation's end); retry after ${Math.ceil(retryAfterMs / 1000)} s, or raise waitSeconds.`),
     );
     this.namespace = namespace;
     this.keyHash = keyHash;
