@@ -1,6 +1,7 @@
 import { IdempotencyConfigError, IdempotencyKeyError } from './errors';
 import { parseJsonExact } from './exactJson';
 import { parseKeyPath } from './keyPath';
+import { isThenable } from './thenable';
 
 /**
  * Where the idempotency key (or the validated part) comes from: a path into the event
@@ -153,9 +154,6 @@ function callKeyFunction(event: unknown, selector: CompiledSelector & { kind: 'f
   return isAbsent(value) ? MISSING : value;
 }
 
-function isThenable(value: unknown): boolean {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 type Mode = Role | 'legacy';
 

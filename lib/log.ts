@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { isThenable } from './thenable';
 
 /**
  * The decisions the library logs, one structured line each.
@@ -194,9 +195,6 @@ function notify(onDecision: (decision: DecisionLog) => void, line: DecisionLine)
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 // The `code` of the process warning, for filtering (README, Logging).
 const OBSERVER_FAILED_WARNING = 'LAMBDA_IDEMPOTENCY_OBSERVER_FAILED';

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { lambdaRedisOptions } from '../stores/RedisStore';
+import { isSelectError } from '../stores/redisErrors';
 
 /**
  * The Redis the CLI talks to: a standalone server or a whole Cluster, found from one URL. Every
@@ -41,7 +42,7 @@ export async function connectTarget(url: string): Promise<RedisTarget> {
   // database 0: the CLI would then read and delete another environment's records.
   let selectRefused: Error | undefined;
   client.on('error', (err: Error) => {
-    if ((err as { command?: { name?: unknown } }).command?.name !== 'select') return;
+    if (!isSelectError(err)) return;
     selectRefused = err;
     client.disconnect(); // before the queued INFO runs in database 0
   });

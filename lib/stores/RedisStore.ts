@@ -4,7 +4,7 @@ import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from 
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './IdempotencyStore';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
-import { isRedisOutage, reconnectOnFailover, toRedisStoreError } from './redisErrors';
+import { isRedisOutage, isSelectError, reconnectOnFailover, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
 /**
@@ -196,7 +196,7 @@ export class RedisStore implements IdempotencyStore {
    * of database 0; from then on each call fails with the configuration error.
    */
   private onClientError(err: unknown): void {
-    if (!(err instanceof Error) || (err as { command?: { name?: unknown } }).command?.name !== 'select') return;
+    if (!isSelectError(err)) return;
     if (isRedisOutage(err)) {
       // BUSY, LOADING, too many clients: SELECT would succeed later. Reconnect (the handshake
       // selects again) rather than let the queued commands run in database 0, or give up for good.

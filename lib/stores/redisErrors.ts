@@ -118,3 +118,16 @@ function withoutArguments(err: unknown, message: string): unknown {
   copy.name = err.name;
   return copy;
 }
+
+/**
+ * Is this the error of the connection handshake's `SELECT` (the database a URL names)? ioredis
+ * reports it only as an 'error' event and then works on in database 0.
+ *
+ * @example
+ * ```ts
+ * client.on('error', (err) => { if (isSelectError(err)) client.disconnect(); });
+ * ```
+ */
+export function isSelectError(err: unknown): err is Error {
+  return err instanceof Error && (err as { command?: { name?: unknown } }).command?.name === 'select';
+}
