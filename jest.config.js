@@ -1,9 +1,13 @@
 /** Two projects: legacy decorators (NestJS style) and TC39 standard decorators. */
+const { entries } = require('./scripts/entries.cjs');
+
+// Samples import the package by name, as users do; tests run them against the source.
+const packageToSource = Object.fromEntries(entries().map((e) => [`^${e.specifier}$`, `<rootDir>/${e.source}`]));
+
 const common = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/spec/helpers/setupEnv.ts'],
-  // Samples import the package by name, as users do; tests run them against the source.
-  moduleNameMapper: { '^lambda-idempotency$': '<rootDir>/lib/index.ts', '^lambda-idempotency/(.*)$': '<rootDir>/lib/$1.ts' },
+  moduleNameMapper: packageToSource,
 };
 
 /** @type {import('jest').Config} */

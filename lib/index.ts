@@ -2,12 +2,12 @@
  * lambda-idempotency: make class-style AWS Lambda handlers idempotent with one decorator.
  * Named exports only; optional integrations live behind subpath exports.
  */
-export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './Idempotent';
-export { makeIdempotent } from './makeIdempotent';
-export { idempotencyKeyFor } from './inspect';
-export type { LocalCacheOptions } from './localCache';
-export { jsonSerializer, richSerializer, type Serializer } from './serializer';
-export type { EncryptionOptions } from './encryption';
+export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './decorators/Idempotent';
+export { makeIdempotent } from './wrapper/makeIdempotent';
+export { idempotencyKeyFor } from './decorators/inspect';
+export type { LocalCacheOptions } from './engine/localCache';
+export { jsonSerializer, richSerializer, type Serializer } from './core/serializer';
+export type { EncryptionOptions } from './core/encryption';
 export {
   configureIdempotency,
   resetIdempotencyConfig,
@@ -18,11 +18,11 @@ export {
   type ReplayHook,
   type ValuePredicate,
   type DecisionHook,
-} from './options';
-export type { LambdaContextLike } from './engine';
-export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './key';
-export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger, type StoreWarningLine } from './log';
-export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './record';
+} from './core/options';
+export type { LambdaContextLike } from './engine/engine';
+export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './core/key/key';
+export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger, type StoreWarningLine } from './core/log';
+export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './core/record';
 export {
   IdempotencyError,
   IdempotencyErrorCode,
@@ -37,7 +37,7 @@ export {
   IdempotencyResultError,
   IdempotencyCompletionError,
   ReplayedError,
-} from './errors';
+} from './core/errors';
 export { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './stores/IdempotencyStore';
-export { MemoryStore, type MemoryStoreOptions } from './stores/MemoryStore';
-export { RedisStore, lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/RedisStore';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory/MemoryStore';
+export { RedisStore, lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/RedisStore';

@@ -267,7 +267,7 @@ async function worker() {
   const { CachePersistenceLayer } = await import('@aws-lambda-powertools/idempotency/cache');
   const { createClient } = await import('@redis/client');
   const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { select, compileSelector } = await import('../dist/cjs/key.js');
+  const { select, compileSelector } = await import('../dist/cjs/core/key/key.js');
 
   let executions = 0;
   const inner = async (event) => {

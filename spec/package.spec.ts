@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { lastJson, run } from './helpers/run';
 import { startRedisServer, type RedisServer } from './helpers/redisServer';
+import { existsSync, readFileSync } from 'node:fs';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { entries } = require('../scripts/entries.cjs') as { entries(): Array<{ specifier: string; source: string; cjs: string; esm: string }> };
 
 /**
  * The built package (npm test builds it first) as users get it: CommonJS and ES module consumers,
@@ -42,7 +45,7 @@ describe('the built package', () => {
 
   it.each([['MemoryStore'], ['RedisStore']])('runs the Middy 7 middleware with the real @middy/core on %s', async (storeName) => {
     const env = storeName === 'RedisStore' ? { ...quiet, REDIS_URL: server.url } : quiet;
-    const out = lastJson(await run(node, ['spec/esm/middy.scenarios.mjs'], { cwd: root, env }));
+    const out = lastJson(await run(node, ['spec/integrations/middy/esm/middy.scenarios.mjs'], { cwd: root, env }));
     expect(out).toEqual({
       first: { recorded: expect.stringMatching(/^a-/) },
       replay: out.first,
@@ -59,7 +62,7 @@ describe('the built package', () => {
   it('packs only the built code, its types, the README and the licence', async () => {
     const [pack] = JSON.parse(await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })) as Array<{ files: Array<{ path: string }> }>;
     const paths = (pack?.files ?? []).map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/http.d.mts', 'dist/cjs/middy.js']));
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/esm/http.d.mts', 'dist/cjs/integrations/middy/index.js']));
     expect(paths.filter((p) => !/^(package\.json|README\.md|LICENSE|dist\/(cjs\/.*\.(js|d\.ts)|esm\/[a-z]+\.(mjs|d\.mts)))$/.test(p))).toEqual([]);
   });
 
@@ -71,5 +74,17 @@ describe('the built package', () => {
   it('keeps optional peers out of the root import', async () => {
     const out = await run(node, ['-e', "require('lambda-idempotency'); require('lambda-idempotency/http'); require('lambda-idempotency/middy'); require('lambda-idempotency/metrics'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@middy|@nestjs|powertools.metrics|@aws-sdk/.test(k))))"], { cwd: root });
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it('maps every entry of package.json exports to a source file, a built file and tsconfig paths', () => {
+    const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
+    const list = entries();
+    expect(list.map((e) => e.specifier)).toEqual(expect.arrayContaining(['lambda-idempotency', 'lambda-idempotency/http', 'lambda-idempotency/middy', 'lambda-idempotency/metrics', 'lambda-idempotency/dynamodb']));
+    for (const entry of list) {
+      expect(existsSync(join(root, entry.source))).toBe(true);
+      expect(existsSync(join(root, entry.cjs))).toBe(true);
+      expect(existsSync(join(root, entry.esm))).toBe(true);
+    }
+    expect(tsconfig.compilerOptions.paths).toEqual(Object.fromEntries(list.map((e) => [e.specifier, [e.source]])));
   });
 });

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { lambdaRedisOptions } from '../stores/RedisStore';
-import { isSelectError } from '../stores/redisErrors';
+import { lambdaRedisOptions } from '../stores/redis/RedisStore';
+import { isSelectError } from '../stores/redis/redisErrors';
 
 /**
  * The Redis the CLI talks to: a standalone server or a whole Cluster, found from one URL. Every

@@ -1,4 +1,4 @@
-import type { IdempotencyRecord } from '../record';
+import type { IdempotencyRecord } from '../core/record';
 
 /**
  * What a caller asks of {@link IdempotencyStore.claim}.

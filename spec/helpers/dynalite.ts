@@ -1,6 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoDBTableDefinition } from '../../lib/dynamodb';
+import { dynamoDBTableDefinition } from '../../lib/stores/dynamodb';
 
 // The AWS SDK warns once per process about Node 20 support; it says nothing about these tests.
 process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';

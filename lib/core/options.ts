@@ -1,0 +1,400 @@
+import { IdempotencyConfigError } from './errors';
+import { compileSelector, type KeySelector } from './key/key';
+import { validateLocalCache, type LocalCacheOptions } from '../engine/localCache';
+import { forgetDefaultNamespaces } from './key/namespace';
+import { createSealer, type EncryptionOptions } from './encryption';
+import type { DecisionLog, IdempotencyLogger } from './log';
+import { isSerializer, type Serializer } from './serializer';
+import type { IdempotencyStore } from '../stores/IdempotencyStore';
+
+/**
+ * A store, or a function returning the store from the instance the method is called on, so a
+ * store injected into a class (NestJS, tsyringe) is used. Its parameter is checked bivariantly, so
+ * `(self: PaymentsHandler) => self.store` is accepted.
+ *
+ * @example
+ * ```ts
+ * const store: StoreOption = (self: PaymentsHandler) => self.idempotencyStore;
+ * ```
+ */
+export type StoreOption = IdempotencyStore | { bivarianceHack(self: unknown): IdempotencyStore }['bivarianceHack'];
+
+/**
+ * What to do when the store fails (outage, timeout) before the method ran.
+ *
+ * @example
+ * ```ts
+ * configureIdempotency({ onStoreError: OnStoreError.Continue });
+ * ```
+ */
+export const OnStoreError = {
+  /** Throw `IdempotencyStoreError`; the method does not run (fail closed). */
+  Fail: 'fail',
+  /** Run the method without protection and log a warning-level alarm line (fail open). */
+  Continue: 'continue',
+} as const;
+
+/** Union of the values of {@link OnStoreError}. */
+export type OnStoreError = (typeof OnStoreError)[keyof typeof OnStoreError];
+
+/**
+ * Options that may be set process-wide (`configureIdempotency`), per class (`@IdempotentClass`) or
+ * per method (`@Idempotent` / `makeIdempotent`). The most specific wins: method > class > process.
+ *
+ * @example
+ * ```ts
+ * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
+ * ```
+ */
+export interface IdempotencyDefaults {
+  /**
+   * Where records live.
+   * @default none: configure one, or calls fail with `IdempotencyConfigError`
+   */
+  readonly store?: StoreOption;
+  /**
+   * Logger for the decision lines (Powertools `Logger` or compatible). A logger that throws never
+   * changes a call's result (the failure is reported once per process as a warning).
+   * @default a Powertools `Logger` with service `POWERTOOLS_SERVICE_NAME` or `lambda-idempotency`
+   */
+  readonly logger?: IdempotencyLogger;
+  /**
+   * Which part of the event is the idempotency key: a path (`'body.orderId'`,
+   * `'Records[0].messageId'`, `'headers["idempotency-key"]'`), several paths, or a synchronous
+   * function. Paths in other syntaxes (JSONPath, JMESPath) are refused here with a hint.
+   * @default the whole event
+   */
+  readonly key?: KeySelector;
+  /**
+   * Which part of the event must match on a repeat (e.g. `'body'`); a repeat with the same key and
+   * a different part throws `IdempotencyPayloadMismatchError`. A JSON body is compared as parsed
+   * JSON (key order and spacing do not matter); an absent `body` reads as `null`; a path that finds
+   * nothing throws `IdempotencyKeyError` (a typo must not switch validation off).
+   * @default no validation
+   */
+  readonly validate?: KeySelector;
+  /**
+   * How long a completed record is replayed, in seconds.
+   * @default 3600
+   */
+  readonly ttlSeconds?: number;
+  /**
+   * How long a claim stays exclusive while the method runs, in seconds; after it ends a retry may
+   * take the claim over. In Lambda it never outlives the invocation (`getRemainingTimeInMillis()`).
+   * @default the Lambda context's remaining time when one is passed, else 60
+   */
+  readonly leaseSeconds?: number;
+  /**
+   * When the key is missing from the event (a path finds nothing, `null` or `''`; a key function
+   * returns none), throw `IdempotencyKeyError` before running anything; its message names the path
+   * and where it stopped. `false` runs the method without idempotency instead, with a warn-level
+   * `key_missing` line naming the path (Powertools' default): a typo in a path then switches
+   * protection off.
+   * @default true
+   */
+  readonly requireKey?: boolean;
+  /**
+   * First segment of every record key: `<prefix>:<namespace>:<hash>`.
+   * @default 'idempotency'
+   */
+  readonly prefix?: string;
+  /**
+   * What to do when the store fails before the method ran.
+   * @default 'fail'
+   */
+  readonly onStoreError?: OnStoreError;
+  /**
+   * Largest serialized result stored, in bytes; a larger one throws `IdempotencyResultError`.
+   * @default 6291456 (6 MiB, the Lambda synchronous response limit)
+   */
+  readonly maxResultBytes?: number;
+  /**
+   * Position of the event among the method's arguments.
+   * @default 0
+   */
+  readonly eventArgIndex?: number;
+  /**
+   * Transforms a replayed result before it is returned (only on a hit), e.g. to mark an HTTP
+   * response `Idempotent-Replayed: true` (see `markReplayed` in `lambda-idempotency/http`).
+   * @default none: the stored result is returned as is
+   */
+  readonly onReplay?: ReplayHook;
+  /**
+   * Keep completed results in process too (LRU): a repeat served from the same container costs no
+   * store round trip. Never holds in-progress records; honours each record's expiry. Kept per
+   * wrapped function and per store (a store chosen per instance never sees another's results),
+   * across `configureIdempotency` calls. `store.delete` and the CLI's `invalidate` do not reach
+   * it, in this container or any other: a cached result replays until its record expires.
+   * @default off
+   */
+  readonly localCache?: LocalCacheOptions;
+  /**
+   * What a call does when another invocation holds a live claim: `'fail'` throws
+   * `IdempotencyInProgressError`; `'wait'` polls (jittered backoff, 25 ms to 500 ms) for the first
+   * call's result, at most `waitSeconds` and never past the invocation's end.
+   * @default 'fail'
+   */
+  readonly onInProgress?: 'fail' | 'wait';
+  /**
+   * Longest wait with `onInProgress: 'wait'`, in seconds.
+   * @default 10
+   */
+  readonly waitSeconds?: number;
+  /**
+   * Extend the lease in the background (every third of it) while the method runs, so a long
+   * method keeps its claim with a short lease, and a crashed one frees it within one lease. Each
+   * renewal is capped at the Lambda invocation's time left then, so the claim never outlives it.
+   * @default false
+   */
+  readonly renewLease?: boolean;
+  /**
+   * Decide whether a result is stored; `false` releases the claim so a retry runs again (e.g. for
+   * HTTP 5xx responses).
+   * @default every result is stored
+   */
+  readonly cacheResult?: ValuePredicate;
+  /**
+   * Decide whether a failure is stored (e.g. a declined card is final); a stored failure replays
+   * as a `ReplayedError` with the same `name`, `message` and `code`.
+   * @default no failure is stored: the claim is released and a retry runs again
+   */
+  readonly cacheError?: ValuePredicate;
+  /**
+   * Called with every decision line (hit, miss, in_progress, ...), for metrics. It is not awaited;
+   * a throw or a rejected promise is ignored (reported once per process as a warning), so it never
+   * changes a call's result nor crashes the process.
+   * @default none
+   */
+  readonly onDecision?: DecisionHook;
+  /**
+   * How results are stored and replayed; `richSerializer` round-trips Date, Map, Set, BigInt,
+   * Buffer and undefined.
+   * @default jsonSerializer
+   */
+  readonly serializer?: Serializer;
+  /**
+   * Encrypt stored results and stored failures (AES-256-GCM, key rotation by key id), so personal
+   * data in results is unreadable in the store; a tampered record fails with
+   * `IdempotencyCorruptRecordError` and the method does not run.
+   * @default off
+   */
+  readonly encryption?: EncryptionOptions;
+}
+
+/**
+ * A predicate on a result or an error; checked bivariantly, so a predicate typed for your
+ * values fits.
+ *
+ * @example
+ * ```ts
+ * const cacheResult: ValuePredicate = (r: { statusCode: number }) => r.statusCode < 500;
+ * ```
+ */
+export type ValuePredicate = { bivarianceHack(value: unknown): boolean }['bivarianceHack'];
+
+/**
+ * A decision callback for metrics.
+ *
+ * @example
+ * ```ts
+ * const onDecision: DecisionHook = (d) => metrics.addMetric(`idempotency_${d.decision}`, 'Count', 1);
+ * ```
+ */
+export type DecisionHook = (decision: DecisionLog) => void;
+
+/**
+ * A hook that transforms a replayed result; its parameter is checked bivariantly, so a hook typed
+ * for your result type fits.
+ *
+ * @example
+ * ```ts
+ * const onReplay: ReplayHook = (result: { headers?: Record<string, string> }) => ({ ...result, replayed: true });
+ * ```
+ */
+export type ReplayHook = { bivarianceHack(result: unknown): unknown }['bivarianceHack'];
+
+/**
+ * Options of one idempotent method or function: every default, plus its record namespace.
+ *
+ * @example
+ * ```ts
+ * @Idempotent({ key: 'headers.idempotency-key', validate: 'body', ttlSeconds: 86_400 })
+ * ```
+ */
+export interface IdempotencyOptions extends IdempotencyDefaults {
+  /**
+   * The record namespace: two methods given the same event never share a record.
+   * @default `ClassName.methodName` for decorated methods, the function's name for `makeIdempotent`
+   */
+  readonly name?: string;
+}
+
+/** The built-in defaults, lowest precedence. */
+export const DEFAULTS = {
+  ttlSeconds: 3600,
+  requireKey: true,
+  prefix: 'idempotency',
+  onStoreError: OnStoreError.Fail,
+  maxResultBytes: 6 * 1024 * 1024,
+  eventArgIndex: 0,
+  noContextLeaseSeconds: 60,
+  waitSeconds: 10,
+} as const;
+
+const KNOWN = new Set<string>([
+  'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
+  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'onInProgress', 'waitSeconds',
+  'renewLease', 'cacheResult', 'cacheError', 'onDecision', 'serializer', 'encryption', 'name',
+]);
+
+function fail(message: string): never {
+  throw new IdempotencyConfigError(message);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+function positiveInteger(options: Record<string, unknown>, name: string): void {
+  const v = options[name];
+  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) {
+    fail(`Expected \`${name}\` to be a positive integer, got ${show(v)}`);
+  }
+}
+
+/**
+ * Checks options up front, so a typo fails at start-up with the fix in the message rather than on
+ * the first request: every entry point calls it, and key paths are compiled here too. `name` is
+ * refused in `'defaults'` scope (process and class defaults).
+ *
+ * @example
+ * ```ts
+ * validateOptions({ ttlSeconds: -1 }, 'configureIdempotency'); // throws: Expected `ttlSeconds` to be a positive integer, got -1
+ * ```
+ */
+export function validateOptions(options: unknown, where: string, scope: 'method' | 'defaults' = 'method'): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    fail(`Expected the options of ${where} to be an object, got ${show(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const name of Object.keys(o)) {
+    if (!KNOWN.has(name)) fail(`Unknown option \`${name}\` in ${where}; known options: ${[...KNOWN].join(', ')}.`);
+  }
+  if (scope === 'defaults' && 'name' in o) fail(`\`name\` is per method; it cannot be a default (${where}).`);
+  if (o.key !== undefined) compileSelector(o.key as KeySelector, 'key');
+  if (o.validate !== undefined) compileSelector(o.validate as KeySelector, 'validate');
+  positiveInteger(o, 'ttlSeconds');
+  positiveInteger(o, 'leaseSeconds');
+  positiveInteger(o, 'maxResultBytes');
+  if (o.eventArgIndex !== undefined && (!Number.isSafeInteger(o.eventArgIndex) || (o.eventArgIndex as number) < 0)) {
+    fail(`Expected \`eventArgIndex\` to be a non-negative integer, got ${show(o.eventArgIndex)}`);
+  }
+  for (const name of ['prefix', 'name']) {
+    const v = o[name];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) fail(`Expected \`${name}\` to be a non-empty string, got ${show(v)}`);
+  }
+  if (o.requireKey !== undefined && typeof o.requireKey !== 'boolean') fail(`Expected \`requireKey\` to be a boolean, got ${show(o.requireKey)}`);
+  if (o.onStoreError !== undefined && o.onStoreError !== 'fail' && o.onStoreError !== 'continue') {
+    fail(`Expected \`onStoreError\` to be 'fail' or 'continue', got ${show(o.onStoreError)}`);
+  }
+  if (o.onReplay !== undefined && typeof o.onReplay !== 'function') fail(`Expected \`onReplay\` to be a function, got ${show(o.onReplay)}`);
+  if (o.localCache !== undefined) validateLocalCache(o.localCache);
+  positiveInteger(o, 'waitSeconds');
+  if (o.onInProgress !== undefined && o.onInProgress !== 'fail' && o.onInProgress !== 'wait') {
+    fail(`Expected \`onInProgress\` to be 'fail' or 'wait', got ${show(o.onInProgress)}`);
+  }
+  if (o.renewLease !== undefined && typeof o.renewLease !== 'boolean') fail(`Expected \`renewLease\` to be a boolean, got ${show(o.renewLease)}`);
+  if (o.serializer !== undefined && !isSerializer(o.serializer)) fail(`Expected \`serializer\` to have serialize and deserialize methods, got ${show(o.serializer)}`);
+  if (o.encryption !== undefined) createSealer(o.encryption as EncryptionOptions);
+  for (const name of ['cacheResult', 'cacheError', 'onDecision']) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') fail(`Expected \`${name}\` to be a function, got ${show(o[name])}`);
+  }
+  const store = o.store;
+  if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
+    fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
+  }
+  const logger = o.logger as Record<string, unknown> | undefined;
+  if (logger !== undefined && (logger === null || ['info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function'))) {
+    fail(`Expected \`logger\` to have info, warn and error methods (a Powertools Logger), got ${show(logger)}`);
+  }
+}
+
+/** Is this value shaped like an {@link IdempotencyStore}? */
+export function isStore(value: unknown): value is IdempotencyStore {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'].every((m) => typeof v[m] === 'function');
+}
+
+/**
+ * Layers option sets, each over the ones before it (`layerOptions(process, classDefaults,
+ * method)`). An option given as `undefined` is "not set at this level": it keeps the value from
+ * below, so `{ ttlSeconds: process.env.TTL ? Number(process.env.TTL) : undefined }` does not drop
+ * the process-wide TTL, and `encryption: undefined` does not switch configured encryption off.
+ * The one merge of the library: the engine, `getIdempotencyOptions`, `idempotencyKeyFor` and
+ * `configureIdempotency` all use it, so they cannot disagree.
+ *
+ * @example
+ * ```ts
+ * layerOptions({ ttlSeconds: 86_400 }, undefined, { ttlSeconds: undefined, key: 'id' }); // { ttlSeconds: 86400, key: 'id' }
+ * ```
+ */
+export function layerOptions<T extends IdempotencyOptions>(...levels: ReadonlyArray<T | undefined>): T {
+  const layered: Record<string, unknown> = {};
+  for (const level of levels) {
+    if (level === undefined) continue;
+    for (const [name, value] of Object.entries(level)) {
+      if (value !== undefined) layered[name] = value;
+    }
+  }
+  return layered as T;
+}
+
+let processDefaults: IdempotencyDefaults = {};
+let processVersion = 0;
+
+/**
+ * Sets process-wide defaults: the store, the logger and any option. Options given later (class,
+ * method) override these. Calling it again merges into the previous configuration and applies to
+ * every wrapped function from its next call on (there is no first-config-wins state). An option
+ * given as `undefined` is not set here: it keeps the earlier value.
+ *
+ * @example
+ * ```ts
+ * import { configureIdempotency, RedisStore } from 'lambda-idempotency';
+ * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
+ * ```
+ */
+export function configureIdempotency(defaults: IdempotencyDefaults): void {
+  validateOptions(defaults, 'configureIdempotency', 'defaults');
+  processDefaults = layerOptions(processDefaults, defaults);
+  processVersion++;
+}
+
+/**
+ * Clears what `configureIdempotency` set, and forgets which function holds each default record
+ * namespace, so a test can load a handler module again (`jest.resetModules()`): for tests only.
+ *
+ * @example
+ * ```ts
+ * afterEach(() => resetIdempotencyConfig());
+ * ```
+ */
+export function resetIdempotencyConfig(): void {
+  forgetDefaultNamespaces();
+  processDefaults = {};
+  processVersion++;
+}
+
+/** The version of the process-wide defaults, bumped on every change (callers cache on it). */
+export function processDefaultsVersion(): number {
+  return processVersion;
+}
+
+/** The process-wide defaults and their version (bumped on every change, so callers can cache). */
+export function getProcessDefaults(): { readonly defaults: IdempotencyDefaults; readonly version: number } {
+  return { defaults: processDefaults, version: processVersion };
+}
