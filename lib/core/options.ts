@@ -1,3 +1,4 @@
+import { describeValue, expectPositiveInteger } from './check';
 import { IdempotencyConfigError } from './errors';
 import { compileSelector, type KeySelector } from './key/key';
 import { validateLocalCache, type LocalCacheOptions } from '../engine/localCache';
@@ -251,18 +252,10 @@ function fail(message: string): never {
   throw new IdempotencyConfigError(message);
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
-}
+const show = describeValue;
 
 function positiveInteger(options: Record<string, unknown>, name: string): void {
-  const v = options[name];
-  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) {
-    fail(`Expected \`${name}\` to be a positive integer, got ${show(v)}`);
-  }
+  if (options[name] !== undefined) expectPositiveInteger(name, options[name]);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { describeValue, expectPositiveInteger } from '../core/check';
 import { IdempotencyConfigError } from '../core/errors';
 
 /**
@@ -97,8 +98,8 @@ export class LocalCacheSlot {
 
 /** Validates `localCache` options up front. */
 export function validateLocalCache(value: unknown): void {
-  const max = (value as { maxEntries?: unknown } | null)?.maxEntries;
-  if (value === null || typeof value !== 'object' || typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) {
-    throw new IdempotencyConfigError(`Expected \`localCache\` to be { maxEntries: <positive integer> }, got ${value === null || typeof value !== 'object' ? String(value) : `maxEntries ${String(max)}`}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new IdempotencyConfigError(`Expected \`localCache\` to be { maxEntries: <positive integer> }, got ${describeValue(value)}`);
   }
+  expectPositiveInteger('localCache.maxEntries', (value as { maxEntries?: unknown }).maxEntries);
 }

@@ -90,7 +90,7 @@ describe('localCache option', () => {
 
   it('rejects a malformed localCache option', () => {
     expect(() => makeIdempotent(async function f() { return 1; }, { localCache: { maxEntries: 0 } })).toThrow(IdempotencyConfigError);
-    expect(() => makeIdempotent(async function f() { return 1; }, { localCache: { maxEntries: 0 } })).toThrow('Expected `localCache` to be { maxEntries: <positive integer> }, got maxEntries 0');
+    expect(() => makeIdempotent(async function f() { return 1; }, { localCache: { maxEntries: 0 } })).toThrow('Expected `localCache.maxEntries` to be a positive integer, got 0');
   });
 });
 

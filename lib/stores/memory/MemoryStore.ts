@@ -1,4 +1,4 @@
-import { IdempotencyConfigError } from '../../core/errors';
+import { expectPositiveInteger } from '../../core/check';
 import { isResentCompletion, RecordStatus, type IdempotencyRecord } from '../../core/record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from '../IdempotencyStore';
 
@@ -43,11 +43,7 @@ export class MemoryStore implements IdempotencyStore {
   private readonly now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? 100_000;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-      throw new IdempotencyConfigError(`Expected \`maxEntries\` to be a positive integer, got ${String(maxEntries)}`);
-    }
-    this.maxEntries = maxEntries;
+    this.maxEntries = expectPositiveInteger('maxEntries', options.maxEntries ?? 100_000);
     this.now = options.now ?? Date.now;
   }
 

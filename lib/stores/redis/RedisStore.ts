@@ -4,6 +4,7 @@ import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from 
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../../core/record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from '../IdempotencyStore';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
+import { expectPositiveInteger } from '../../core/check';
 import { isRedisOutage, isSelectError, reconnectOnFailover, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, type LuaScript } from './redisScripts';
 
@@ -68,8 +69,8 @@ export type RedisClient = Redis | Cluster;
  * ```
  */
 export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOptions {
-  const connectTimeoutMs = positiveInt('connectTimeoutMs', options.connectTimeoutMs ?? 1000);
-  const commandTimeoutMs = positiveInt('commandTimeoutMs', options.commandTimeoutMs ?? 1000);
+  const connectTimeoutMs = expectPositiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? 1000);
+  const commandTimeoutMs = expectPositiveInteger('commandTimeoutMs', options.commandTimeoutMs ?? 1000);
   return {
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
@@ -93,12 +94,6 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
   };
 }
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new IdempotencyConfigError(`Expected \`${name}\` to be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
 
 /**
  * Stores records in Redis, one atomic command per step: a hit costs one plain `SET NX GET`, a miss
