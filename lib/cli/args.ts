@@ -1,3 +1,5 @@
+import { suggestName } from '../core/suggest';
+
 /**
  * The CLI's command line: each command declares its flags once (value or switch), and anything
  * else is a usage error (exit 2), so a typo such as `--prefx billing` can never fall back to a
@@ -95,28 +97,6 @@ function kindOf(command: string | undefined, name: string): FlagKind {
   if (!isCommand(command)) throw new UsageError(`Unknown command ${JSON.stringify(command)}.`);
   const known = COMMANDS[command];
   if (has(known, name)) return known[name] as FlagKind;
-  const near = closest(name, Object.keys(known));
+  const near = suggestName(name, Object.keys(known));
   throw new UsageError(`Unknown option --${name} for ${command}${near === undefined ? '' : `; did you mean --${near}?`}`);
-}
-
-/** The known name within two edits of `name`, if any. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = editDistance(name, candidate);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }

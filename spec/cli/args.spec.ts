@@ -9,6 +9,7 @@ describe('CLI argument parsing', () => {
 
   it.each([
     [['invalidate', '--namespace', 'charge', '--key', 'order-42', '--prefx', 'billing'], /Unknown option --prefx for invalidate; did you mean --prefix\?/],
+    [['inspect', '--record-key', 'k', '--timeout', '5'], /Unknown option --timeout for inspect; did you mean --timeout-seconds\?/],
     [['inspect', '--json=false'], /--json takes no value/],
     [['inspect', '--show-result=no'], /--show-result takes no value/],
     [['invalidate', '--show-result'], /Unknown option --show-result for invalidate/],
