@@ -5,14 +5,13 @@
 export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './decorators/Idempotent';
 export { makeIdempotent } from './wrapper/makeIdempotent';
 export { idempotencyKeyFor } from './decorators/inspect';
-export type { LocalCacheOptions } from './engine/localCache';
 export { jsonSerializer, richSerializer, type Serializer } from './core/serializer';
 export type { EncryptionOptions } from './core/encryption';
+export { configureIdempotency, resetIdempotencyConfig } from './core/processDefaults';
 export {
-  configureIdempotency,
-  resetIdempotencyConfig,
   OnStoreError,
   type IdempotencyDefaults,
+  type LocalCacheOptions,
   type IdempotencyOptions,
   type StoreOption,
   type ReplayHook,

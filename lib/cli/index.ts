@@ -3,7 +3,7 @@ import { isCommand, parseArgs, UsageError, type ParsedArgs } from './args';
 import { connectTarget, type RedisTarget } from './redisTarget';
 import { parseJsonExact } from '../core/key/exactJson';
 import { hashValue, recordKeyPrefix } from '../core/key/key';
-import { DEFAULTS } from '../core/options';
+import { OPTION_TABLE } from '../core/optionTable';
 import { decodeRecord, RecordStatus, type IdempotencyRecord } from '../core/record';
 
 /**
@@ -55,7 +55,7 @@ function recordKeyOf(flags: Flags): string {
   if (namespace === undefined || (key === undefined) === (keyJson === undefined)) {
     throw new UsageError('Select a record with --record-key, or --namespace with exactly one of --key / --key-json.');
   }
-  return recordKeyPrefix(str(flags, 'prefix') ?? DEFAULTS.prefix, namespace) + hashValue(keyJson === undefined ? key : parseKeyJson(keyJson));
+  return recordKeyPrefix(str(flags, 'prefix') ?? OPTION_TABLE.prefix.default, namespace) + hashValue(keyJson === undefined ? key : parseKeyJson(keyJson));
 }
 
 function parseKeyJson(text: string): unknown {
@@ -103,7 +103,7 @@ function globLiteral(text: string): string {
 }
 
 async function listInProgress(target: RedisTarget, flags: Flags, json: boolean, out: (line: string) => void): Promise<void> {
-  const prefix = str(flags, 'prefix') ?? DEFAULTS.prefix;
+  const prefix = str(flags, 'prefix') ?? OPTION_TABLE.prefix.default;
   const namespace = str(flags, 'namespace');
   const limit = positiveIntegerFlag(flags, 'limit', 100);
   const pattern = `${globLiteral(prefix)}:${namespace === undefined ? '*' : globLiteral(namespace)}:*`;

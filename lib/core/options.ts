@@ -1,12 +1,11 @@
-import { describeValue, expectPositiveInteger } from './check';
-import { IdempotencyConfigError } from './errors';
-import { compileSelector, type KeySelector } from './key/key';
-import { validateLocalCache, type LocalCacheOptions } from '../engine/localCache';
-import { forgetDefaultNamespaces } from './key/namespace';
-import { createSealer, type EncryptionOptions } from './encryption';
+import type { KeySelector } from './key/key';
+import type { EncryptionOptions } from './encryption';
 import type { DecisionLog, IdempotencyLogger } from './log';
-import { isSerializer, type Serializer } from './serializer';
+import type { Serializer } from './serializer';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
+
+// The options and their docs. Each one's default and check are declared once, in optionTable.ts;
+// spec/core/optionDocs.spec.ts keeps every `@default` below equal to the table's.
 
 /**
  * A store, or a function returning the store from the instance the method is called on, so a
@@ -183,6 +182,19 @@ export interface IdempotencyDefaults {
 }
 
 /**
+ * Options of the in-process cache of completed results (see `localCache`).
+ *
+ * @example
+ * ```ts
+ * @Idempotent({ key: 'detail.id', localCache: { maxEntries: 10_000 } })
+ * ```
+ */
+export interface LocalCacheOptions {
+  /** Most completed results kept per wrapped function (over all its stores); the least recently used go first. */
+  readonly maxEntries: number;
+}
+
+/**
  * A predicate on a result or an error; checked bivariantly, so a predicate typed for your
  * values fits.
  *
@@ -230,164 +242,9 @@ export interface IdempotencyOptions extends IdempotencyDefaults {
   readonly name?: string;
 }
 
-/** The built-in defaults, lowest precedence. */
-export const DEFAULTS = {
-  ttlSeconds: 3600,
-  requireKey: true,
-  prefix: 'idempotency',
-  onStoreError: OnStoreError.Fail,
-  maxResultBytes: 6 * 1024 * 1024,
-  eventArgIndex: 0,
-  noContextLeaseSeconds: 60,
-  waitSeconds: 10,
-} as const;
-
-const KNOWN = new Set<string>([
-  'store', 'logger', 'key', 'validate', 'ttlSeconds', 'leaseSeconds', 'requireKey', 'prefix',
-  'onStoreError', 'maxResultBytes', 'eventArgIndex', 'onReplay', 'localCache', 'onInProgress', 'waitSeconds',
-  'renewLease', 'cacheResult', 'cacheError', 'onDecision', 'serializer', 'encryption', 'name',
-]);
-
-function fail(message: string): never {
-  throw new IdempotencyConfigError(message);
-}
-
-const show = describeValue;
-
-function positiveInteger(options: Record<string, unknown>, name: string): void {
-  if (options[name] !== undefined) expectPositiveInteger(name, options[name]);
-}
-
-/**
- * Checks options up front, so a typo fails at start-up with the fix in the message rather than on
- * the first request: every entry point calls it, and key paths are compiled here too. `name` is
- * refused in `'defaults'` scope (process and class defaults).
- *
- * @example
- * ```ts
- * validateOptions({ ttlSeconds: -1 }, 'configureIdempotency'); // throws: Expected `ttlSeconds` to be a positive integer, got -1
- * ```
- */
-export function validateOptions(options: unknown, where: string, scope: 'method' | 'defaults' = 'method'): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    fail(`Expected the options of ${where} to be an object, got ${show(options)}`);
-  }
-  const o = options as Record<string, unknown>;
-  for (const name of Object.keys(o)) {
-    if (!KNOWN.has(name)) fail(`Unknown option \`${name}\` in ${where}; known options: ${[...KNOWN].join(', ')}.`);
-  }
-  if (scope === 'defaults' && 'name' in o) fail(`\`name\` is per method; it cannot be a default (${where}).`);
-  if (o.key !== undefined) compileSelector(o.key as KeySelector, 'key');
-  if (o.validate !== undefined) compileSelector(o.validate as KeySelector, 'validate');
-  positiveInteger(o, 'ttlSeconds');
-  positiveInteger(o, 'leaseSeconds');
-  positiveInteger(o, 'maxResultBytes');
-  if (o.eventArgIndex !== undefined && (!Number.isSafeInteger(o.eventArgIndex) || (o.eventArgIndex as number) < 0)) {
-    fail(`Expected \`eventArgIndex\` to be a non-negative integer, got ${show(o.eventArgIndex)}`);
-  }
-  for (const name of ['prefix', 'name']) {
-    const v = o[name];
-    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) fail(`Expected \`${name}\` to be a non-empty string, got ${show(v)}`);
-  }
-  if (o.requireKey !== undefined && typeof o.requireKey !== 'boolean') fail(`Expected \`requireKey\` to be a boolean, got ${show(o.requireKey)}`);
-  if (o.onStoreError !== undefined && o.onStoreError !== 'fail' && o.onStoreError !== 'continue') {
-    fail(`Expected \`onStoreError\` to be 'fail' or 'continue', got ${show(o.onStoreError)}`);
-  }
-  if (o.onReplay !== undefined && typeof o.onReplay !== 'function') fail(`Expected \`onReplay\` to be a function, got ${show(o.onReplay)}`);
-  if (o.localCache !== undefined) validateLocalCache(o.localCache);
-  positiveInteger(o, 'waitSeconds');
-  if (o.onInProgress !== undefined && o.onInProgress !== 'fail' && o.onInProgress !== 'wait') {
-    fail(`Expected \`onInProgress\` to be 'fail' or 'wait', got ${show(o.onInProgress)}`);
-  }
-  if (o.renewLease !== undefined && typeof o.renewLease !== 'boolean') fail(`Expected \`renewLease\` to be a boolean, got ${show(o.renewLease)}`);
-  if (o.serializer !== undefined && !isSerializer(o.serializer)) fail(`Expected \`serializer\` to have serialize and deserialize methods, got ${show(o.serializer)}`);
-  if (o.encryption !== undefined) createSealer(o.encryption as EncryptionOptions);
-  for (const name of ['cacheResult', 'cacheError', 'onDecision']) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') fail(`Expected \`${name}\` to be a function, got ${show(o[name])}`);
-  }
-  const store = o.store;
-  if (store !== undefined && typeof store !== 'function' && !isStore(store)) {
-    fail(`Expected \`store\` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got ${show(store)}`);
-  }
-  const logger = o.logger as Record<string, unknown> | undefined;
-  if (logger !== undefined && (logger === null || ['info', 'warn', 'error'].some((m) => typeof logger[m] !== 'function'))) {
-    fail(`Expected \`logger\` to have info, warn and error methods (a Powertools Logger), got ${show(logger)}`);
-  }
-}
-
 /** Is this value shaped like an {@link IdempotencyStore}? */
 export function isStore(value: unknown): value is IdempotencyStore {
   if (value === null || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'].every((m) => typeof v[m] === 'function');
-}
-
-/**
- * Layers option sets, each over the ones before it (`layerOptions(process, classDefaults,
- * method)`). An option given as `undefined` is "not set at this level": it keeps the value from
- * below, so `{ ttlSeconds: process.env.TTL ? Number(process.env.TTL) : undefined }` does not drop
- * the process-wide TTL, and `encryption: undefined` does not switch configured encryption off.
- * The one merge of the library: the engine, `getIdempotencyOptions`, `idempotencyKeyFor` and
- * `configureIdempotency` all use it, so they cannot disagree.
- *
- * @example
- * ```ts
- * layerOptions({ ttlSeconds: 86_400 }, undefined, { ttlSeconds: undefined, key: 'id' }); // { ttlSeconds: 86400, key: 'id' }
- * ```
- */
-export function layerOptions<T extends IdempotencyOptions>(...levels: ReadonlyArray<T | undefined>): T {
-  const layered: Record<string, unknown> = {};
-  for (const level of levels) {
-    if (level === undefined) continue;
-    for (const [name, value] of Object.entries(level)) {
-      if (value !== undefined) layered[name] = value;
-    }
-  }
-  return layered as T;
-}
-
-let processDefaults: IdempotencyDefaults = {};
-let processVersion = 0;
-
-/**
- * Sets process-wide defaults: the store, the logger and any option. Options given later (class,
- * method) override these. Calling it again merges into the previous configuration and applies to
- * every wrapped function from its next call on (there is no first-config-wins state). An option
- * given as `undefined` is not set here: it keeps the earlier value.
- *
- * @example
- * ```ts
- * import { configureIdempotency, RedisStore } from 'lambda-idempotency';
- * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
- * ```
- */
-export function configureIdempotency(defaults: IdempotencyDefaults): void {
-  validateOptions(defaults, 'configureIdempotency', 'defaults');
-  processDefaults = layerOptions(processDefaults, defaults);
-  processVersion++;
-}
-
-/**
- * Clears what `configureIdempotency` set, and forgets which function holds each default record
- * namespace, so a test can load a handler module again (`jest.resetModules()`): for tests only.
- *
- * @example
- * ```ts
- * afterEach(() => resetIdempotencyConfig());
- * ```
- */
-export function resetIdempotencyConfig(): void {
-  forgetDefaultNamespaces();
-  processDefaults = {};
-  processVersion++;
-}
-
-/** The version of the process-wide defaults, bumped on every change (callers cache on it). */
-export function processDefaultsVersion(): number {
-  return processVersion;
-}
-
-/** The process-wide defaults and their version (bumped on every change, so callers can cache). */
-export function getProcessDefaults(): { readonly defaults: IdempotencyDefaults; readonly version: number } {
-  return { defaults: processDefaults, version: processVersion };
 }

@@ -4,7 +4,9 @@ import type { KeySelector } from '../core/key/key';
 import { isIdempotent, wrapFunction } from '../wrapper/makeIdempotent';
 import { callClass, declareMethod, defineClassDefaults, findMethod, readClassDefaults, resolveDeclaringClass, type Constructor, type MethodRecord } from './metadata';
 import { classNamespace } from '../core/key/namespace';
-import { layerOptions, validateOptions, type IdempotencyDefaults, type IdempotencyOptions } from '../core/options';
+import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
+import { layerOptions } from '../core/processDefaults';
+import { validateOptions } from '../core/validateOptions';
 
 /** An async method: idempotent methods always return a promise. */
 type AsyncMethod = (...args: never[]) => Promise<unknown>;

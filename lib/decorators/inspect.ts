@@ -1,7 +1,8 @@
 import { describeDecoratedMethod } from './Idempotent';
 import { compileSelector, hashValue, MISSING, recordKeyPrefix, select } from '../core/key/key';
 import type { Constructor } from './metadata';
-import { DEFAULTS, getProcessDefaults, layerOptions } from '../core/options';
+import { OPTION_TABLE } from '../core/optionTable';
+import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 
 /**
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would
@@ -26,5 +27,5 @@ export function idempotencyKeyFor(target: Constructor, method: string | symbol, 
   const selector = compileSelector(merged.key);
   const value = select(event, selector, new Map());
   if (value === MISSING) return undefined;
-  return recordKeyPrefix(merged.prefix ?? DEFAULTS.prefix, namespace) + hashValue(value, selector.label);
+  return recordKeyPrefix(merged.prefix ?? OPTION_TABLE.prefix.default, namespace) + hashValue(value, selector.label);
 }

@@ -1,5 +1,6 @@
 import { DECORATIONS_KEY } from '../core/constants';
-import { layerOptions, type IdempotencyDefaults, type IdempotencyOptions } from '../core/options';
+import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
+import { layerOptions } from '../core/processDefaults';
 
 /**
  * Where the decorators record what they decorated, and how it is found again from a class. Our own

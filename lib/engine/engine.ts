@@ -11,11 +11,13 @@ import {
   IdempotencyStoreError,
 } from '../core/errors';
 import { compileSelector, hashValue, legacyValidationValue, missingKeyError, MISSING, recordKeyPrefix, select, type CompiledSelector } from '../core/key/key';
-import { Decision, getDefaultLogger, logDecision, type DecisionLog, type IdempotencyLogger } from '../core/log';
-import { DEFAULTS, getProcessDefaults, isStore, layerOptions, processDefaultsVersion, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type StoreOption } from '../core/options';
+import { Decision, logDecision, type DecisionLog, type IdempotencyLogger } from '../core/log';
+import { isStore, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
+import { OPTION_TABLE, withDefaults } from '../core/optionTable';
+import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 import { createSealer, type EncryptionOptions, type Sealer } from '../core/encryption';
-import { LocalCacheSlot, type LocalCacheOptions } from './localCache';
-import { jsonSerializer, type Serializer } from '../core/serializer';
+import { LocalCacheSlot } from './localCache';
+import type { Serializer } from '../core/serializer';
 import { decodePayload, encodeFailure, encodeResult } from './payload';
 import { RecordStatus } from '../core/record';
 import { ClaimOutcome, type IdempotencyStore } from '../stores/IdempotencyStore';
@@ -83,29 +85,29 @@ function nextToken(): string {
 
 function merge(options: IdempotencyOptions, classDefaults: IdempotencyDefaults | undefined, name: string): Resolved {
   // An option given as `undefined` at a level is not set there: the level below keeps its value.
-  const o: IdempotencyOptions = layerOptions(getProcessDefaults().defaults, classDefaults, options);
+  const o = withDefaults(layerOptions(getProcessDefaults().defaults, classDefaults, options));
   const namespace = o.name ?? name;
   return {
     namespace,
-    keyPrefix: recordKeyPrefix(o.prefix ?? DEFAULTS.prefix, namespace),
+    keyPrefix: recordKeyPrefix(o.prefix, namespace),
     key: compileSelector(o.key, 'key'),
     validate: o.validate === undefined ? undefined : compileSelector(o.validate, 'validate'),
-    ttlMs: (o.ttlSeconds ?? DEFAULTS.ttlSeconds) * 1000,
+    ttlMs: o.ttlSeconds * 1000,
     leaseMs: o.leaseSeconds === undefined ? undefined : o.leaseSeconds * 1000,
-    requireKey: o.requireKey ?? DEFAULTS.requireKey,
+    requireKey: o.requireKey,
     store: o.store,
-    logger: o.logger ?? getDefaultLogger(),
+    logger: o.logger,
     failOpen: o.onStoreError === OnStoreError.Continue,
-    maxResultBytes: o.maxResultBytes ?? DEFAULTS.maxResultBytes,
-    eventArgIndex: o.eventArgIndex ?? DEFAULTS.eventArgIndex,
+    maxResultBytes: o.maxResultBytes,
+    eventArgIndex: o.eventArgIndex,
     onReplay: o.onReplay,
     localCache: o.localCache,
     onDecision: o.onDecision,
     cacheResult: o.cacheResult,
     cacheError: o.cacheError,
-    renewLease: o.renewLease ?? false,
-    waitMs: o.onInProgress === 'wait' ? (o.waitSeconds ?? DEFAULTS.waitSeconds) * 1000 : undefined,
-    serializer: o.serializer ?? jsonSerializer,
+    renewLease: o.renewLease,
+    waitMs: o.onInProgress === 'wait' ? o.waitSeconds * 1000 : undefined,
+    serializer: o.serializer,
     sealer: o.encryption === undefined ? undefined : sealerFor(o.encryption),
   };
 }
@@ -164,7 +166,7 @@ function remainingMs(args: readonly unknown[]): number | undefined {
  */
 function leaseFor(resolved: Resolved, remaining: number | undefined): number {
   const configured = resolved.leaseMs;
-  if (remaining === undefined) return configured ?? DEFAULTS.noContextLeaseSeconds * 1000;
+  if (remaining === undefined) return configured ?? OPTION_TABLE.leaseSeconds.withoutContext * 1000;
   const bound = Math.max(1, Math.floor(remaining));
   return configured === undefined ? bound : Math.min(configured, bound);
 }
@@ -234,7 +236,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
   const localCache = new LocalCacheSlot();
 
   function resolve(self: unknown): Resolved {
-    const version = processDefaultsVersion();
+    const version = getProcessDefaults().version;
     const classDefaults = binding.classDefaults(self);
     const name = options.name ?? binding.defaultName(self);
     if (cached === undefined || cached.version !== version || cached.classDefaults !== classDefaults || cached.name !== name) {

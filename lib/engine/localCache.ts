@@ -1,23 +1,4 @@
-import { describeValue, expectPositiveInteger } from '../core/check';
-import { IdempotencyConfigError } from '../core/errors';
-
-/**
- * Options of the in-process cache of completed results. The cache is kept per wrapped function and
- * per store; `store.delete` and the CLI's `invalidate` do not reach it (in this container or any
- * other), so a cached result replays until its record expires.
- *
- * @example
- * ```ts
- * @Idempotent({ key: 'detail.id', localCache: { maxEntries: 10_000 } })
- * ```
- */
-export interface LocalCacheOptions {
-  /**
-   * Most completed results kept per decorated method (over all the stores it uses); the least
-   * recently used go first.
-   */
-  readonly maxEntries: number;
-}
+import type { LocalCacheOptions } from '../core/options';
 
 /** A completed record as cached: its payload, validation hash and expiry. */
 export interface CachedResult {
@@ -94,12 +75,4 @@ export class LocalCacheSlot {
     if (this.cache?.maxEntries !== options.maxEntries) this.cache = new LocalResultCache(options.maxEntries);
     return this.cache;
   }
-}
-
-/** Validates `localCache` options up front. */
-export function validateLocalCache(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new IdempotencyConfigError(`Expected \`localCache\` to be { maxEntries: <positive integer> }, got ${describeValue(value)}`);
-  }
-  expectPositiveInteger('localCache.maxEntries', (value as { maxEntries?: unknown }).maxEntries);
 }

@@ -1,7 +1,8 @@
 import { createIdempotency, runIdempotent, type EngineBinding } from '../engine/engine';
 import { IdempotencyConfigError } from '../core/errors';
 import { functionNamespace } from '../core/key/namespace';
-import { validateOptions, type IdempotencyOptions } from '../core/options';
+import type { IdempotencyOptions } from '../core/options';
+import { validateOptions } from '../core/validateOptions';
 
 /** Every function this copy of the library made idempotent. */
 const wrappers = new WeakSet<object>();

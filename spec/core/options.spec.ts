@@ -13,6 +13,9 @@ import {
   resetIdempotencyConfig,
   type IdempotencyDefaults,
 } from '../../lib';
+import { expectPositiveInteger } from '../../lib/core/check';
+import { OPTION_NAMES, OPTION_TABLE, withDefaults, type OptionTable } from '../../lib/core/optionTable';
+import { validateOptions } from '../../lib/core/validateOptions';
 import { CaptureLogger } from '../helpers/logger';
 
 describe('option validation', () => {
@@ -32,6 +35,15 @@ describe('option validation', () => {
     [{ store: {} }, 'Expected `store` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got an object'],
     [{ logger: { info() {} } }, 'Expected `logger` to have info, warn and error methods (a Powertools Logger), got an object'],
     [{ ttlSecs: 5 }, 'Unknown option `ttlSecs` in makeIdempotent'],
+    [{ waitSeconds: 0 }, 'Expected `waitSeconds` to be a positive integer, got 0'],
+    [{ name: '' }, 'Expected `name` to be a non-empty string, got ""'],
+    [{ renewLease: 1 }, 'Expected `renewLease` to be a boolean, got 1'],
+    [{ onInProgress: 'block' }, "Expected `onInProgress` to be 'fail' or 'wait', got \"block\""],
+    [{ onReplay: true }, 'Expected `onReplay` to be a function, got true'],
+    [{ cacheError: 'yes' }, 'Expected `cacheError` to be a function, got "yes"'],
+    [{ serializer: JSON }, 'Expected `serializer` to have serialize and deserialize methods, got an object'],
+    [{ localCache: 100 }, 'Expected `localCache` to be { maxEntries: <positive integer> }, got 100'],
+    [{ localCache: { maxEntries: 0 } }, 'Expected `localCache.maxEntries` to be a positive integer, got 0'],
   ])('rejects %j with a message that says what was expected', (options, message) => {
     expect(() => makeIdempotent(fn, options as never)).toThrow(IdempotencyConfigError);
     expect(() => makeIdempotent(fn, options as never)).toThrow(message);
@@ -44,9 +56,72 @@ describe('option validation', () => {
     expect(() => configureIdempotency({ validate: [] })).toThrow(IdempotencyConfigError);
   });
 
+  it('checks every option of the table: each refuses a value of no kind it takes', () => {
+    for (const name of OPTION_NAMES) {
+      expect(() => validateOptions({ [name]: Symbol('wrong') }, 'makeIdempotent')).toThrow(IdempotencyConfigError);
+    }
+  });
+
+  it('does not check an option given as `undefined` (not set at that level)', () => {
+    expect(() => validateOptions(Object.fromEntries(OPTION_NAMES.map((name) => [name, undefined])), 'makeIdempotent')).not.toThrow();
+  });
+
+  it.each([
+    ['ttlSecs', 'ttlSeconds'],
+    ['ttl', 'ttlSeconds'],
+    ['lease', 'leaseSeconds'],
+    ['TTLSeconds', 'ttlSeconds'],
+    ['cacheResults', 'cacheResult'],
+  ])('refuses the unknown option `%s`, suggesting `%s`', (given, meant) => {
+    expect(() => makeIdempotent(fn, { [given]: 5 } as never)).toThrow(`Unknown option \`${given}\` in makeIdempotent; did you mean \`${meant}\`? Known options: store, logger,`);
+  });
+
+  it('lists the known options of the scope: `name` is not one of configureIdempotency', () => {
+    expect(() => makeIdempotent(fn, { colour: 'red' } as never)).toThrow(/^Unknown option `colour` in makeIdempotent; known options: store, .*, encryption, name\.$/);
+    expect(() => configureIdempotency({ colour: 'red' } as never)).toThrow(/^Unknown option `colour` in configureIdempotency; known options: store, .*, encryption\.$/);
+    expect(() => configureIdempotency({ nam: 'x' } as never)).toThrow(/^Unknown option `nam` in configureIdempotency; known options/); // no suggestion of `name`
+    expect(() => makeIdempotent(fn, { nam: 'x' } as never)).toThrow('did you mean `name`?');
+  });
+
   it('needs a name for an anonymous function', () => {
     expect(() => makeIdempotent(async (_e: unknown) => 1)).toThrow(/name the function .* or pass `name`/);
     expect(() => makeIdempotent(async (_e: unknown) => 1, { name: 'anon' })).not.toThrow();
+  });
+});
+
+describe('the option table', () => {
+  it('fills every unset option that has a default, keeping the ones set', () => {
+    const { logger, ...rest } = withDefaults({ ttlSeconds: 60, prefix: undefined, key: 'id' });
+    expect(rest).toEqual({
+      key: 'id',
+      ttlSeconds: 60,
+      requireKey: true,
+      prefix: 'idempotency',
+      onStoreError: 'fail',
+      maxResultBytes: 6 * 1024 * 1024,
+      eventArgIndex: 0,
+      onInProgress: 'fail',
+      waitSeconds: 10,
+      renewLease: false,
+      serializer: OPTION_TABLE.serializer.default,
+    });
+    expect(typeof logger.info).toBe('function');
+  });
+
+  it('leaves the options it is given unchanged', () => {
+    const options = { ttlSeconds: undefined };
+    withDefaults(options);
+    expect(options).toEqual({ ttlSeconds: undefined });
+  });
+
+  it('has a row for every option and no other: the compiler says so', () => {
+    const { ttlSeconds: _dropped, ...withoutTtl } = OPTION_TABLE;
+    // @ts-expect-error an option of IdempotencyOptions with no row
+    expect(withoutTtl satisfies OptionTable).not.toHaveProperty('ttlSeconds');
+    // @ts-expect-error a row for an option IdempotencyOptions does not have
+    expect({ ...OPTION_TABLE, ttl: { check: expectPositiveInteger } } satisfies OptionTable).toHaveProperty('ttl');
+    // @ts-expect-error a default of another type than the option's
+    expect({ ...OPTION_TABLE, ttlSeconds: { default: '1h', check: expectPositiveInteger } } satisfies OptionTable).toBeDefined();
   });
 });
 

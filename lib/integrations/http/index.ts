@@ -1,7 +1,8 @@
 import { IdempotencyConfigError } from '../../core/errors';
 import { Idempotent, type IdempotentMethodDecorator } from '../../decorators/Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from '../../core/key/key';
-import { layerOptions, type IdempotencyOptions, type ReplayHook } from '../../core/options';
+import type { IdempotencyOptions, ReplayHook } from '../../core/options';
+import { layerOptions } from '../../core/processDefaults';
 import { callerScope } from './httpCaller';
 import { readIdempotencyKey } from './httpKey';
 import { isStorableResponse, markReplayed, withoutCookies } from './httpResponse';

@@ -1,7 +1,8 @@
 import { createIdempotency, type Invocation } from '../../engine/engine';
 import { IdempotencyConfigError } from '../../core/errors';
 import { HandlerTrace, readUntracked } from './middyTrace';
-import { validateOptions, type IdempotencyOptions } from '../../core/options';
+import type { IdempotencyOptions } from '../../core/options';
+import { validateOptions } from '../../core/validateOptions';
 
 /**
  * The part of a Middy request this middleware uses (Middy's own `Request` fits), so this module
