@@ -1,12 +1,15 @@
 import * as crypto from 'node:crypto';
 import { canonicalJson } from './canonicalJson';
 
-// Key derivation, in the order a call runs it: keySelector (which part of the event; path grammar
-// in keyPath), canonicalJson (its faithful text; exactJson and exactNumber keep big numbers exact),
-// then the SHA-256 below and the record key format. Re-exported here for the engine, the CLI and
+// Key derivation, in the order a call runs it: keySelector (which part of the event, compiled once;
+// path grammar in keyPath), select (reading it from an event; missingKey explains a miss),
+// canonicalJson (its faithful text; exactJson and exactNumber keep big numbers exact), then the
+// SHA-256 below and the record key format. Re-exported here for the engine, the CLI and
 // idempotencyKeyFor.
 export { canonicalJson } from './canonicalJson';
-export { compileSelector, legacyValidationValue, missingKeyError, MISSING, select, type CompiledSelector, type KeyFunction, type KeySelector } from './keySelector';
+export { compileSelector, MISSING, type CompiledSelector, type KeyFunction, type KeySelector } from './keySelector';
+export { legacyValidationValue, select } from './select';
+export { missingKeyError } from './missingKey';
 
 /**
  * The part of a record key before the hash: `<prefix>:<namespace>:`. The one place that knows the

@@ -1,6 +1,6 @@
 import { IdempotencyConfigError, IdempotencyKeyError } from '../../../lib';
 import { ExactNumber } from '../../../lib/core/key/exactNumber';
-import { compileSelector, legacyValidationValue, missingKeyError, MISSING, select, type KeySelector } from '../../../lib/core/key/keySelector';
+import { compileSelector, legacyValidationValue, missingKeyError, MISSING, select, type KeySelector } from '../../../lib/core/key/key';
 import { httpEvent } from '../../helpers/lambda';
 
 const pick = (event: unknown, selector: KeySelector | undefined): unknown => select(event, compileSelector(selector), new Map());
