@@ -4,8 +4,7 @@ import type { DecisionLog, IdempotencyLogger } from './log';
 import type { Serializer } from './serializer';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
 
-// The options and their docs. Each one's default and check are declared once, in optionTable.ts;
-// spec/core/optionDocs.spec.ts keeps every `@default` below equal to the table's.
+// Each option's default and check: optionTable.ts (optionDocs.spec.ts keeps each @default equal).
 
 /**
  * A store, or a function returning the store from the instance the method is called on, so a
