@@ -23,6 +23,13 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** URL scheme and credentials part, e.g. `rediss://` or `redis://user:pass@`. */
   readonly urlPrefix?: string;
+  /**
+   * A config file, passed first as redis-server requires; a sentinel needs one it can rewrite.
+   * The other options still apply, from the command line (which wins over the file).
+   */
+  readonly configFile?: string;
+  /** The log line that says the process serves clients; a sentinel never logs the default one. */
+  readonly readyLine?: string;
 }
 
 const BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -40,11 +47,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, args: readonly string[]): Promise<ChildProcess> {
+function launch(port: number, options: RedisServerOptions): Promise<ChildProcess> {
+  const readyLine = options.readyLine ?? 'Ready to accept connections';
   return new Promise((resolve, reject) => {
     const child = spawn(
       BIN,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', '--logfile', '', ...args],
+      [
+        ...(options.configFile === undefined ? [] : [options.configFile]),
+        ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice', '--logfile', ''],
+        ...(options.args ?? []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -54,7 +66,7 @@ function launch(port: number, args: readonly string[]): Promise<ChildProcess> {
     }, 10_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(readyLine)) {
         clearTimeout(timer);
         child.stdout?.removeAllListeners('data');
         child.stdout?.resume();
@@ -84,12 +96,11 @@ function waitExit(child: ChildProcess | undefined, signal: NodeJS.Signals): Prom
 
 /** Spawns `redis-server` on a free loopback port (retrying if another process grabs the port). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const args = options.args ?? [];
   let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      child = await launch(port, args);
+      child = await launch(port, options);
       break;
     } catch (err) {
       if (attempt >= 3 || options.port !== undefined) throw err;
@@ -101,7 +112,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     url: `${options.urlPrefix ?? 'redis://'}127.0.0.1:${port}`,
     async start() {
-      child = await launch(port, args);
+      child = await launch(port, options);
       running.add(child);
     },
     async kill() {
