@@ -1,14 +1,24 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
+ * Which connections a stall holds: every one, or only Redis replication links (a replica's
+ * connection to its primary, known by the `REPLCONF` every replica sends on it), so a test can
+ * hold replication back while clients and sentinels keep talking to the same primary address.
+ */
+export type StallScope = 'all' | 'replication';
+
+/**
  * A loopback TCP proxy that can stop forwarding without closing anything (no FIN, no RST), as a
  * stalled network path does, and resume later.
  */
 export interface StallProxy {
   readonly port: number;
   readonly url: string;
-  /** Holds traffic both ways; with `'replies'`, only what the server sends back. */
-  stall(direction?: 'both' | 'replies'): void;
+  /**
+   * Holds traffic both ways; with `'replies'`, only what the server sends back. With
+   * `scope: 'replication'`, only on replication links (open ones and any opened during the stall).
+   */
+  stall(direction?: 'both' | 'replies', scope?: StallScope): void;
   /** Forwards what was held during the stall, then carries on. */
   resume(): void;
   /** Drops what was held and closes every connection (the stalled write is lost), then carries on. */
@@ -18,15 +28,35 @@ export interface StallProxy {
   close(): Promise<void>;
 }
 
+/** What a connection's client has shown of itself so far. */
+interface Link {
+  isReplication: boolean;
+  /** The last bytes the client sent, so a `REPLCONF` split across two chunks is still seen. */
+  tail: string;
+}
+
+const REPLCONF = 'REPLCONF';
+
+function noteClientBytes(link: Link, chunk: Buffer): void {
+  if (link.isReplication) return;
+  const text = link.tail + chunk.toString('latin1');
+  link.isReplication = text.toUpperCase().includes(REPLCONF);
+  link.tail = text.slice(-(REPLCONF.length - 1));
+}
+
 export async function startStallProxy(targetPort: number): Promise<StallProxy> {
   let target = targetPort;
   let stalled = false;
   let repliesOnly = false;
+  let scope: StallScope = 'all';
   const sockets = new Set<Socket>();
   const held: Array<() => void> = [];
-  const forward = (from: Socket, to: Socket, isReply: boolean): void => {
-    from.on('data', (chunk) => {
-      if (stalled && (isReply || !repliesOnly)) held.push(() => to.write(chunk));
+  const holds = (link: Link, isReply: boolean): boolean =>
+    stalled && (isReply || !repliesOnly) && (scope === 'all' || link.isReplication);
+  const forward = (from: Socket, to: Socket, isReply: boolean, link: Link): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (!isReply) noteClientBytes(link, chunk);
+      if (holds(link, isReply)) held.push(() => to.write(chunk));
       else to.write(chunk);
     });
   };
@@ -37,8 +67,9 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
       s.on('error', () => undefined);
       s.on('close', () => sockets.delete(s));
     }
-    forward(client, upstream, false);
-    forward(upstream, client, true);
+    const link: Link = { isReplication: false, tail: '' };
+    forward(client, upstream, false, link);
+    forward(upstream, client, true, link);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -47,9 +78,10 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    stall: (direction = 'both') => {
+    stall: (direction = 'both', stallScope = 'all') => {
       stalled = true;
       repliesOnly = direction === 'replies';
+      scope = stallScope;
     },
     resume: () => {
       stalled = false;
