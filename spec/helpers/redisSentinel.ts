@@ -168,6 +168,7 @@ class SentinelTopology implements RedisSentinelTopology {
     const dir = mkdtempSync(join(tmpdir(), 'idem-sentinel-'));
     this.teardown.push(async () => rmSync(dir, { recursive: true, force: true }));
     try {
+      // By default a primary waits 5 s for more replicas before it starts a diskless sync.
       const primary = await this.spawn(dir, 'primary', { args: ['--repl-diskless-sync-delay', '0'] });
       const proxy = await startStallProxy(primary.port);
       this.teardown.push(() => proxy.close());
