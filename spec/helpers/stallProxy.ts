@@ -31,17 +31,22 @@ export interface StallProxy {
 /** What a connection's client has shown of itself so far. */
 interface Link {
   isReplication: boolean;
+  /** Client bytes looked at; a replica sends REPLCONF in its handshake, within the first few. */
+  sniffedBytes: number;
   /** The last bytes the client sent, so a `REPLCONF` split across two chunks is still seen. */
-  tail: string;
+  tail: Buffer;
 }
 
-const REPLCONF = 'REPLCONF';
+const REPLCONF = Buffer.from('REPLCONF');
+/** Past this, a connection is an ordinary client: heavy traffic is not searched for ever. */
+const SNIFF_LIMIT_BYTES = 4096;
 
 function noteClientBytes(link: Link, chunk: Buffer): void {
-  if (link.isReplication) return;
-  const text = link.tail + chunk.toString('latin1');
-  link.isReplication = text.toUpperCase().includes(REPLCONF);
-  link.tail = text.slice(-(REPLCONF.length - 1));
+  if (link.isReplication || link.sniffedBytes >= SNIFF_LIMIT_BYTES) return;
+  const bytes = Buffer.concat([link.tail, chunk]);
+  link.isReplication = bytes.includes(REPLCONF);
+  link.sniffedBytes += chunk.length;
+  link.tail = bytes.subarray(-(REPLCONF.length - 1));
 }
 
 export async function startStallProxy(targetPort: number): Promise<StallProxy> {
@@ -67,7 +72,7 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
       s.on('error', () => undefined);
       s.on('close', () => sockets.delete(s));
     }
-    const link: Link = { isReplication: false, tail: '' };
+    const link: Link = { isReplication: false, sniffedBytes: 0, tail: Buffer.alloc(0) };
     forward(client, upstream, false, link);
     forward(upstream, client, true, link);
     client.on('close', () => upstream.destroy());
