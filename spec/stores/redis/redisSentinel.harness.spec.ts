@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisSentinel, type RedisSentinelTopology } from '../helpers/redisSentinel';
+import { redisSentinel, type RedisSentinelTopology } from '../../helpers/redisSentinel';
 
 /**
  * The Sentinel harness itself: what the `durability` option will be tested with has to show a
