@@ -196,6 +196,38 @@ const DECISIONS: Record<string, (observers: Observers) => Promise<Outcome>> = {
   },
 };
 
+describe('the onDecision hook', () => {
+  it('receives every decision, and a hook that throws never fails the call', async () => {
+    // A fresh copy of the library, as a new process has: its failure is reported once per process,
+    // and other tests in this file have made hooks fail already.
+    let lib!: typeof import('../../lib');
+    jest.isolateModules(() => {
+      lib = require('../../lib') as typeof import('../../lib');
+    });
+    const seen: DecisionLog[] = [];
+    const fn = lib.makeIdempotent(async function observed(_e: { id: string }) {
+      return 1;
+    }, { key: 'id', store: new lib.MemoryStore(), logger: new CaptureLogger(), onDecision: (d) => {
+      seen.push(d);
+      throw new Error('metrics backend down');
+    } });
+    // The failure is reported once per process on stderr; silenced here, and checked.
+    const warning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let codes: unknown[];
+    try {
+      await fn({ id: 'o-1' });
+      await fn({ id: 'o-1' });
+      codes = warning.mock.calls.map((c) => (c[1] as { code?: string }).code);
+    } finally {
+      warning.mockRestore();
+      lib.resetIdempotencyConfig();
+    }
+    expect(codes).toEqual(['LAMBDA_IDEMPOTENCY_OBSERVER_FAILED']);
+    expect(seen.map((d) => d.decision)).toEqual(['miss', 'hit']);
+    expect(seen[0]).toMatchObject({ namespace: 'observed', keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), durationMs: expect.any(Number) });
+  });
+});
+
 describe('a failing logger or onDecision hook never changes the outcome of a call', () => {
   let warning: jest.SpyInstance;
   beforeEach(() => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Context } from 'aws-lambda';
 import {
@@ -18,8 +19,9 @@ import { lambdaContext, runningLambdaContext, sleep } from '../helpers/lambda';
 import { CaptureLogger } from '../helpers/logger';
 
 /**
- * The claim's lifecycle under faults, on real redis-server processes: a claim that times out and
- * lands later, leases bounded by the invocation, and completions that ioredis resends.
+ * The claim's lifecycle on real redis-server processes: a claim that times out and lands later,
+ * leases renewed while a long method runs and bounded by the invocation, and completions that
+ * ioredis resends.
  */
 
 let server: RedisServer;
@@ -176,6 +178,45 @@ describe('the release after a failed claim (engine, any store)', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('renewLease', () => {
+  it('keeps the claim of a method that runs for several leases', async () => {
+    await withStore(server.url, 5_000, async (store) => {
+      let executions = 0;
+      const fn = makeIdempotent(async function longJob(_e: { id: string }) {
+        executions++;
+        await sleep(3_200);
+        return 'done';
+      }, { key: 'id', store, logger: new CaptureLogger(), leaseSeconds: 1, renewLease: true });
+      const id = randomUUID();
+      const job = fn({ id });
+      for (const at of [500, 1_500, 2_500]) {
+        await sleep(at === 500 ? 500 : 1_000);
+        await expect(fn({ id })).rejects.toThrow(IdempotencyInProgressError);
+      }
+      await expect(job).resolves.toBe('done');
+      await expect(fn({ id })).resolves.toBe('done');
+      expect(executions).toBe(1);
+    });
+  });
+
+  it('without renewal, the same method loses its claim after one lease (the control)', async () => {
+    await withStore(server.url, 5_000, async (store) => {
+      let executions = 0;
+      const fn = makeIdempotent(async function shortLease(_e: { id: string }) {
+        executions++;
+        await sleep(1_500);
+        return executions;
+      }, { key: 'id', store, logger: new CaptureLogger(), leaseSeconds: 1 });
+      const id = randomUUID();
+      const first = fn({ id });
+      await sleep(1_200);
+      await fn({ id });
+      await first;
+      expect(executions).toBe(2);
+    });
   });
 });
 
