@@ -1,4 +1,4 @@
-import { build, type Plugin } from 'esbuild';
+import { build, stop, type Plugin } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,11 @@ describe('bundled and minified with esbuild', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'idempotency-bundle-'));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    // esbuild's service process would otherwise outlive this file in the jest worker.
+    await stop();
+  });
 
   async function bundle(dialect: Dialect, lib: Library, keepNames: boolean): Promise<string> {
     const outfile = join(dir, `${dialect}-${lib}-${keepNames ? 'kept' : 'minified'}.js`);

@@ -93,9 +93,16 @@ describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocation
     ['2.5 s, longer than the lease', 2_500],
   ])('with a restart after %s: no key runs twice silently, during the load or after recovery; every failure is typed', async (_label, restartAfterMs) => {
     const store = new RedisStore(server.url, { commandTimeoutMs: 500, connectTimeoutMs: 500 });
+    // The run's counts, added to the message of a failing assertion only (a passing run prints nothing).
+    let counts = (): string => `kill/restart after ${restartAfterMs} ms: the load did not finish`;
     try {
       const { charge, executions, failures, succeeded } = await crashUnderLoad(store, restartAfterMs);
       const duringLoad = doubles(executions, failures);
+      counts = () => {
+        const all = doubles(executions, failures);
+        return `kill/restart after ${restartAfterMs} ms: ${succeeded()} succeeded, ${failures.length} failed ` +
+          `(${all.toldKeys} keys told the result was not recorded); re-run: ${duringLoad.told.length} told keys during the load, ${all.told.length} in all`;
+      };
       expect(duringLoad).toEqual({ silent: [], told: expect.any(Array), toldKeys: expect.any(Number) });
       expect(failures.filter((f) => !(f.error instanceof IdempotencyError))).toEqual([]);
       expect(failures.some((f) => f.error instanceof IdempotencyStoreError)).toBe(true);
@@ -107,11 +114,9 @@ describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocation
       expect(again.filter((r) => r.status === 'rejected')).toEqual([]);
       const afterRecovery = doubles(executions, failures);
       expect(afterRecovery).toEqual({ silent: [], told: expect.any(Array), toldKeys: expect.any(Number) });
-      process.stdout.write(
-        `kill/restart after ${restartAfterMs} ms: ${succeeded()} succeeded, ${failures.length} failed with typed errors ` +
-          `(${afterRecovery.toldKeys} keys told the result was not recorded); re-run: ${duringLoad.told.length} told keys during the load, ` +
-          `${afterRecovery.told.length} in all; 0 silent double executions\n`,
-      );
+    } catch (err) {
+      if (err instanceof Error) err.message += `\n\n${counts()}`;
+      throw err;
     } finally {
       await store.close();
     }
