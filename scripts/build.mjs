@@ -18,4 +18,6 @@ for (const entry of entries()) {
   writeFileSync(entry.esm, `export * from '${target}';\n`);
   writeFileSync(entry.esm.replace(/\.mjs$/, '.d.mts'), `export * from '${target}';\n`);
 }
-console.log(`built dist/cjs and dist/esm (${entries().map((e) => e.name).join(', ')})`);
+// Said when run by hand; `npm test` passes --quiet, so its output is the tests' alone (a failed
+// build still shows tsc's errors).
+if (!process.argv.includes('--quiet')) console.log(`built dist/cjs and dist/esm (${entries().map((e) => e.name).join(', ')})`);
