@@ -12,7 +12,6 @@ const { entries } = require('../scripts/entries.cjs') as { entries(): Array<{ sp
  */
 const root = join(__dirname, '..');
 const node = process.execPath;
-const quiet = { POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
 describe('the built package', () => {
   let server: RedisServer;
@@ -22,13 +21,13 @@ describe('the built package', () => {
   afterAll(() => server.stop());
 
   it('loads from an ES module consumer, root and subpaths', async () => {
-    expect(lastJson(await run(node, ['samples/consumers/esm.mjs'], { cwd: root, env: quiet }))).toEqual({
+    expect(lastJson(await run(node, ['samples/consumers/esm.mjs'], { cwd: root }))).toEqual({
       runs: 1, replayed: true, same: true, middleware: 'function', problem: true, errorBase: 'function',
     });
   });
 
   it('loads from a CommonJS consumer, sharing one module instance with the ESM entry', async () => {
-    expect(lastJson(await run(node, ['samples/consumers/cjs.cjs'], { cwd: root, env: quiet }))).toEqual({
+    expect(lastJson(await run(node, ['samples/consumers/cjs.cjs'], { cwd: root }))).toEqual({
       runs: 1, replayed: true, middleware: 'function', sameModule: true,
     });
   });
@@ -38,13 +37,13 @@ describe('the built package', () => {
     ['RedisStore', { REDIS_URL: 'spawned' }],
   ])('runs the NestJS 12 (ESM only) sample under plain node on %s', async (storeName, env) => {
     const redis = 'REDIS_URL' in env ? { REDIS_URL: server.url } : {};
-    const out = lastJson(await run(node, ['main.mjs'], { cwd: join(root, 'samples/nestjs-esm'), env: { ...quiet, ...redis } }));
+    const out = lastJson(await run(node, ['main.mjs'], { cwd: join(root, 'samples/nestjs-esm'), env: redis }));
     expect(out).toMatchObject({ nest: expect.stringMatching(/^12\./), store: storeName, charges: 1, mismatch: 'IdempotencyPayloadMismatchError' });
     expect(out.fulfilled).toBeGreaterThanOrEqual(1);
   });
 
   it.each([['MemoryStore'], ['RedisStore']])('runs the Middy 7 middleware with the real @middy/core on %s', async (storeName) => {
-    const env = storeName === 'RedisStore' ? { ...quiet, REDIS_URL: server.url } : quiet;
+    const env = storeName === 'RedisStore' ? { REDIS_URL: server.url } : {};
     const out = lastJson(await run(node, ['spec/integrations/middy/esm/middy.scenarios.mjs'], { cwd: root, env }));
     expect(out).toEqual({
       first: { recorded: expect.stringMatching(/^a-/) },

@@ -293,7 +293,7 @@ async function inChildProcess(body: string): Promise<{ results: Record<string, u
       await new Promise((r) => setTimeout(r, 50));
       console.log(JSON.stringify({ results, warnings }));
     })().catch((e) => { console.error(e); process.exit(2); });`;
-  return lastJson(await run(process.execPath, ['-e', script], { cwd: ROOT, env: { POWERTOOLS_LOG_LEVEL: 'SILENT' } })) as {
+  return lastJson(await run(process.execPath, ['-e', script], { cwd: ROOT })) as {
     results: Record<string, unknown>;
     warnings: string[];
   };

@@ -82,7 +82,7 @@ describe('bundled and minified with esbuild', () => {
   }
 
   async function runBundle(file: string, env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-    return lastJson(await run(process.execPath, ['-e', RUNNER, file], { cwd: dir, env: { POWERTOOLS_LOG_LEVEL: 'SILENT', ...env } })) as Outcome;
+    return lastJson(await run(process.execPath, ['-e', RUNNER, file], { cwd: dir, env })) as Outcome;
   }
 
   const cases: Array<[Dialect, Library]> = [

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 
-/** Runs a command to completion (bounded), returning its stdout; rejects with stderr on failure. */
+/**
+ * Runs a command to completion (bounded), returning its stdout; rejects with stderr on failure.
+ * The command inherits this process's environment (silent Powertools logging, see
+ * spec/helpers/setupEnv.ts), with `options.env` over it: a test that wants another level sets it there.
+ */
 export function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -60,7 +60,7 @@ describe('npm start as a process', () => {
     const root = join(__dirname, '../..');
     const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'samples/server.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), REDIS_URL: '', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      env: { ...process.env, PORT: String(port), REDIS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -17,7 +17,7 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
   let results: Record<string, Observed>;
   beforeAll(async () => {
     server = await startRedisServer();
-    const out = await run(process.execPath, ['spec/integrations/middy/esm/middy.orders.mjs'], { cwd: root, env: { REDIS_URL: server.url, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+    const out = await run(process.execPath, ['spec/integrations/middy/esm/middy.orders.mjs'], { cwd: root, env: { REDIS_URL: server.url } });
     results = lastJson(out) as Record<string, Observed>;
   });
   afterAll(() => server.stop());
