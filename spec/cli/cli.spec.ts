@@ -15,20 +15,26 @@ describe('lambda-idempotency CLI', () => {
   let server: RedisServer;
   let url: string;
   let store: RedisStore;
+  // 'order-stuck' stays in progress until every test has run (not for a fixed time: a loaded
+  // machine can take longer than that over this suite).
+  let unstick!: () => void;
+  let stuck: Promise<unknown>;
   beforeAll(async () => {
     server = await startRedisServer({ args: ['--requirepass', PASSWORD] });
     url = `redis://:${PASSWORD}@127.0.0.1:${server.port}`;
     store = new RedisStore(url);
-    const charge = makeIdempotent(async function charge(e: { key: string; slowMs?: number }) {
-      if (e.slowMs) await sleep(e.slowMs);
+    const gate = new Promise<void>((resolve) => (unstick = resolve));
+    const charge = makeIdempotent(async function charge(e: { key: string; held?: boolean }) {
+      if (e.held) await gate;
       return { paid: e.key };
     }, { key: 'key', store, logger: new CaptureLogger(), name: 'Payments.charge', validate: 'key' });
     await charge({ key: 'order-1' });
-    void charge({ key: 'order-stuck', slowMs: 2_000 });
+    stuck = charge({ key: 'order-stuck', held: true });
     await sleep(50);
   });
   afterAll(async () => {
-    await sleep(2_000);
+    unstick();
+    await stuck;
     await store.close();
     await server.stop();
   });
