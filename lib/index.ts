@@ -37,6 +37,16 @@ export {
   IdempotencyCompletionError,
   ReplayedError,
 } from './core/errors';
-export { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from './stores/IdempotencyStore';
+export {
+  ClaimOutcome,
+  isStore,
+  type ClaimRequest,
+  type ClaimResult,
+  type CompleteRequest,
+  type IdempotencyStore,
+  type ReleaseRequest,
+  type RenewRequest,
+} from './stores/IdempotencyStore';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/MemoryStore';
-export { RedisStore, lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/RedisStore';
+export { RedisStore } from './stores/redis/RedisStore';
+export { lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/redisClient';

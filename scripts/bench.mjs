@@ -432,6 +432,7 @@ async function worker() {
   // Heap with the local cache on: a million invocations over a million distinct keys, against a
   // stub store that answers "completed" (so every call inserts into the cache).
   const stubStore = {
+    maxPayloadBytes: Number.POSITIVE_INFINITY,
     claim: async () => ({ outcome: 'existing', record: { status: 'COMPLETED', payload: '{"ok":true}' }, nowMs: Date.now(), expiresAtMs: Date.now() + 3_600_000 }),
     complete: async () => true, release: async () => true, renewLease: async () => true, get: async () => undefined, delete: async () => false,
   };

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { lambdaRedisOptions } from '../stores/redis/RedisStore';
+import { lambdaRedisOptions } from '../stores/redis/redisClient';
 import { isSelectError } from '../stores/redis/redisErrors';
 
 /**

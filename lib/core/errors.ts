@@ -182,7 +182,7 @@ export class IdempotencyCorruptRecordError extends IdempotencyStoreError {
 
 /**
  * The method's result cannot be stored: the serializer rejected it (a `BigInt`, a cycle) or it is
- * larger than `maxResultBytes`. The method has run; its claim is kept until the lease ends so that a
+ * larger than `maxResultBytes` or than the store holds (`store.maxPayloadBytes`). The method has run; its claim is kept until the lease ends so that a
  * retry does not silently repeat the side effect.
  *
  * @example

@@ -11,7 +11,8 @@ import {
 import { createSealer, type EncryptionOptions } from './encryption';
 import { compileSelector, type KeySelector } from './key/key';
 import { getDefaultLogger } from './log';
-import { isStore, OnStoreError, type IdempotencyOptions } from './options';
+import { OnStoreError, type IdempotencyOptions } from './options';
+import { isStore } from '../stores/IdempotencyStore';
 import { isSerializer, jsonSerializer } from './serializer';
 
 /**

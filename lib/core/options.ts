@@ -240,10 +240,3 @@ export interface IdempotencyOptions extends IdempotencyDefaults {
    */
   readonly name?: string;
 }
-
-/** Is this value shaped like an {@link IdempotencyStore}? */
-export function isStore(value: unknown): value is IdempotencyStore {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  return ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'].every((m) => typeof v[m] === 'function');
-}

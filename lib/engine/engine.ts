@@ -12,15 +12,15 @@ import {
 } from '../core/errors';
 import { compileSelector, hashValue, legacyValidationValue, missingKeyError, MISSING, recordKeyPrefix, select, type CompiledSelector } from '../core/key/key';
 import { Decision, logDecision, type DecisionLog, type IdempotencyLogger } from '../core/log';
-import { isStore, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
+import { OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
 import { OPTION_TABLE, withDefaults } from '../core/optionTable';
 import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 import { createSealer, type EncryptionOptions, type Sealer } from '../core/encryption';
 import { LocalCacheSlot } from './localCache';
 import type { Serializer } from '../core/serializer';
-import { decodePayload, encodeFailure, encodeResult } from './payload';
+import { checkPayloadSize, decodePayload, encodeFailure, encodeResult } from './payload';
 import { RecordStatus } from '../core/record';
-import { ClaimOutcome, type IdempotencyStore } from '../stores/IdempotencyStore';
+import { ClaimOutcome, isStore, type IdempotencyStore } from '../stores/IdempotencyStore';
 
 /**
  * The decision flow, free of decorators and of Redis:
@@ -292,7 +292,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     let attemptLeaseMs = leaseMs;
     for (let delayMs = 25; ; delayMs = Math.min(delayMs * 2, 500)) {
       try {
-        claim = await store.claim(recordKey, { token, leaseMs: attemptLeaseMs, ttlMs: Math.max(r.ttlMs, attemptLeaseMs), validationHash, withExpiry: cache !== undefined });
+        claim = await store.claim({ key: recordKey, token, leaseMs: attemptLeaseMs, ttlMs: Math.max(r.ttlMs, attemptLeaseMs), validationHash, withExpiry: cache !== undefined });
       } catch (err) {
         const error = asStoreError(r.namespace, 'the claim', err);
         log(Decision.StoreError, keyHash, error);
@@ -344,7 +344,7 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
           stopRenewal();
           return;
         }
-        store.renewLease(recordKey, token, leaseFor(r, remainingMs(args))).then(
+        store.renewLease({ key: recordKey, token, leaseMs: leaseFor(r, remainingMs(args)) }).then(
           (owned) => {
             if (!owned && renewal !== undefined) {
               stopRenewal();
@@ -361,11 +361,13 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
     /** 'stored'; 'lost' (the token no longer owns the record); 'unrecorded' (store failed, fail-open). */
     const record = async (payload: string | undefined, result: unknown): Promise<'stored' | 'lost' | 'unrecorded'> => {
       try {
-        return (await store.complete(recordKey, token, payload, validationHash, r.ttlMs)) ? 'stored' : 'lost';
+        // One size check, before anything is written: the smaller of maxResultBytes and the store's limit.
+        checkPayloadSize(r, payload, store.maxPayloadBytes);
+        return (await store.complete({ key: recordKey, token, payload, validationHash, ttlMs: r.ttlMs })) ? 'stored' : 'lost';
       } catch (err) {
         const cause = asStoreError(r.namespace, 'the completion write', err);
         log(Decision.StoreError, keyHash, cause);
-        // The store refused the result itself (too large for it): as with maxResultBytes, say so.
+        // Too large (for maxResultBytes or the store): the caller is told, as for a serializer refusal.
         if (err instanceof IdempotencyResultError) throw err;
         // Fail-open tolerates an outage only: a misconfiguration (an ACL, a missing table) would
         // leave every result unrecorded, forever, without a word to the caller.
@@ -536,7 +538,7 @@ function isOutage(error: IdempotencyError): boolean {
 async function releaseFailedClaim(store: IdempotencyStore, recordKey: string, token: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const settled = Promise.resolve()
-    .then(() => store.release(recordKey, token))
+    .then(() => store.release({ key: recordKey, token }))
     .then(
       () => undefined,
       () => undefined, // the claim's own error is the one reported
@@ -558,7 +560,7 @@ async function release(
   decision: Decision = Decision.Released,
 ): Promise<void> {
   try {
-    await store.release(recordKey, token);
+    await store.release({ key: recordKey, token });
     log(decision, keyHash);
   } catch (err) {
     // The method's own error stays the one thrown; the release failure rides along on it and the

@@ -59,7 +59,8 @@ function serializerText(codec: PayloadCodec, result: unknown): string {
 
 /**
  * The stored payload of a result (`undefined`: store none), sealed when encryption is on. Throws
- * `IdempotencyResultError` when the serializer refuses the result or it is over `maxResultBytes`.
+ * `IdempotencyResultError` when the serializer refuses the result; its size is checked before the
+ * write, by {@link checkPayloadSize}.
  *
  * @example
  * ```ts
@@ -68,13 +69,27 @@ function serializerText(codec: PayloadCodec, result: unknown): string {
  */
 export function encodeResult(codec: PayloadCodec, result: unknown, recordKey: string, validationHash: string | undefined): string | undefined {
   if (result === undefined) return codec.sealer === undefined ? undefined : seal(codec, '', recordKey, validationHash);
-  const payload = seal(codec, escape(serializerText(codec, result)), recordKey, validationHash);
-  if (payload.length > codec.maxResultBytes / 3 && Buffer.byteLength(payload) > codec.maxResultBytes) {
-    throw new IdempotencyResultError(
-      `${codec.namespace}: the result is ${Buffer.byteLength(payload)} bytes stored, over maxResultBytes (${codec.maxResultBytes}); return less data or raise maxResultBytes. The claim is kept until its lease ends.`,
-    );
-  }
-  return payload;
+  return seal(codec, escape(serializerText(codec, result)), recordKey, validationHash);
+}
+
+/**
+ * Throws `IdempotencyResultError` when a stored payload (a result, or a failure kept by
+ * `cacheError`) is over the smaller of `maxResultBytes` and what the store holds
+ * (`store.maxPayloadBytes`), in UTF-8 bytes. The one size check: run before the write.
+ *
+ * @example
+ * ```ts
+ * checkPayloadSize(codec, payload, store.maxPayloadBytes);
+ * ```
+ */
+export function checkPayloadSize(codec: Pick<PayloadCodec, 'namespace' | 'maxResultBytes'>, payload: string | undefined, storeMaxBytes: number): void {
+  const limit = Math.min(codec.maxResultBytes, storeMaxBytes);
+  // A UTF-8 byte is at most 3 per UTF-16 unit: shorter strings need no byte count.
+  if (payload === undefined || payload.length <= limit / 3) return;
+  const bytes = Buffer.byteLength(payload);
+  if (bytes <= limit) return;
+  const fix = limit === codec.maxResultBytes ? `over maxResultBytes (${limit}); return less data or raise maxResultBytes` : `over what the store holds (${limit}); return less data`;
+  throw new IdempotencyResultError(`${codec.namespace}: the result is ${bytes} bytes stored, ${fix}. The claim is kept until its lease ends.`);
 }
 
 /**

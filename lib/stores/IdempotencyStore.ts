@@ -5,10 +5,12 @@ import type { IdempotencyRecord } from '../core/record';
  *
  * @example
  * ```ts
- * const request: ClaimRequest = { token: 'a1', leaseMs: 30_000, ttlMs: 3_600_000 };
+ * const request: ClaimRequest = { key: 'idempotency:Orders.create:9f86d0', token: 'a1', leaseMs: 30_000, ttlMs: 3_600_000 };
  * ```
  */
 export interface ClaimRequest {
+  /** The record key, `<prefix>:<namespace>:<sha256>`. */
+  readonly key: string;
   /** Owner token for the new claim; unique per invocation. */
   readonly token: string;
   /** How long the claim stays exclusive, in milliseconds (the lease). */
@@ -16,9 +18,62 @@ export interface ClaimRequest {
   /** How long the in-progress record lives at most, in milliseconds (never shorter than `leaseMs`). */
   readonly ttlMs: number;
   /** Hash of the validated part of the event, stored with the claim. */
-  readonly validationHash?: string;
+  readonly validationHash?: string | undefined;
   /** Also report when an existing completed record expires (`expiresAtMs`), for a local cache. */
   readonly withExpiry?: boolean;
+}
+
+/**
+ * What a caller asks of {@link IdempotencyStore.complete}: the owner's result, to keep `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * const request: CompleteRequest = { key, token: 'a1', payload: '{"ok":true}', ttlMs: 3_600_000 };
+ * ```
+ */
+export interface CompleteRequest {
+  /** The record key. */
+  readonly key: string;
+  /** The owner token the claim was made with. */
+  readonly token: string;
+  /** The encoded result; `undefined` stores none (the method returned `undefined`). */
+  readonly payload?: string | undefined;
+  /** Hash of the validated part of the event, kept with the result. */
+  readonly validationHash?: string | undefined;
+  /** How long the completed record is replayed, in milliseconds. */
+  readonly ttlMs: number;
+}
+
+/**
+ * What a caller asks of {@link IdempotencyStore.release}: give up its own claim.
+ *
+ * @example
+ * ```ts
+ * const request: ReleaseRequest = { key, token: 'a1' };
+ * ```
+ */
+export interface ReleaseRequest {
+  /** The record key. */
+  readonly key: string;
+  /** The owner token the claim was made with. */
+  readonly token: string;
+}
+
+/**
+ * What a caller asks of {@link IdempotencyStore.renewLease}: keep its claim `leaseMs` longer.
+ *
+ * @example
+ * ```ts
+ * const request: RenewRequest = { key, token: 'a1', leaseMs: 30_000 };
+ * ```
+ */
+export interface RenewRequest {
+  /** The record key. */
+  readonly key: string;
+  /** The owner token the claim was made with. */
+  readonly token: string;
+  /** The new lease, in milliseconds from now. */
+  readonly leaseMs: number;
 }
 
 /**
@@ -50,7 +105,7 @@ export type ClaimOutcome = (typeof ClaimOutcome)[keyof typeof ClaimOutcome];
  *
  * @example
  * ```ts
- * const result = await store.claim(key, request);
+ * const result = await store.claim({ key, token: 'a1', leaseMs: 30_000, ttlMs: 3_600_000 });
  * if (result.outcome !== 'existing') await runAndComplete();
  * ```
  */
@@ -67,26 +122,71 @@ export type ClaimResult =
 
 /**
  * Where idempotency records live. Deliberately small and policy-free: hashing, key derivation,
- * TTLs and error handling live in the engine, so one store instance serves every decorator.
- * Every method must be atomic per key.
+ * TTLs, payload size and error handling live in the engine, so one store instance serves every
+ * decorator. Every method must be atomic per key.
+ *
+ * Methods that act for an owner take one object (`claim`, `complete`, `release`, `renewLease`):
+ * named fields cannot be swapped the way positional strings can (a token for a validation hash).
+ * `get(key)` and `delete(key)` keep a single string: operators call them, and one argument has no
+ * order to get wrong.
+ *
+ * Errors: a method rejects only with an `IdempotencyError` subclass, the backend's error as its
+ * `cause` (see `storeFailure`): `IdempotencyStoreError` for an outage or a timeout (the only one
+ * `onStoreError: 'continue'` runs through), `IdempotencyConfigError` for a misconfiguration,
+ * `IdempotencyCorruptRecordError` for a record it cannot read, `IdempotencyResultError` for a
+ * record too large. Messages name the store and the operation and say how to fix; they never hold
+ * the key, a command's arguments, a payload or a credential.
+ *
+ * Check yours with the contract suite (`spec/helpers/storeContract.ts`); `MemoryStore` is a whole
+ * backend in 150 lines. The example wraps another store, as a store adding metrics or tracing does:
  *
  * @example
  * ```ts
- * class MyStore implements IdempotencyStore {
- *   async claim(key: string, request: ClaimRequest): Promise<ClaimResult> { ... }
- *   async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number) { ... }
- *   async release(key: string, token: string) { ... }
- *   async get(key: string) { ... }
- *   async delete(key: string) { ... }
+ * class CountingStore implements IdempotencyStore {
+ *   readonly maxPayloadBytes: number;
+ *   claims = 0;
+ *
+ *   constructor(private readonly inner: IdempotencyStore) {
+ *     this.maxPayloadBytes = inner.maxPayloadBytes;
+ *   }
+ *
+ *   claim(request: ClaimRequest): Promise<ClaimResult> {
+ *     this.claims++;
+ *     return this.inner.claim(request);
+ *   }
+ *   complete(request: CompleteRequest): Promise<boolean> {
+ *     return this.inner.complete(request);
+ *   }
+ *   release(request: ReleaseRequest): Promise<boolean> {
+ *     return this.inner.release(request);
+ *   }
+ *   renewLease(request: RenewRequest): Promise<boolean> {
+ *     return this.inner.renewLease(request);
+ *   }
+ *   get(key: string): Promise<IdempotencyRecord | undefined> {
+ *     return this.inner.get(key);
+ *   }
+ *   delete(key: string): Promise<boolean> {
+ *     return this.inner.delete(key);
+ *   }
  * }
+ *
+ * configureIdempotency({ store: new CountingStore(new MemoryStore()) });
  * ```
  */
 export interface IdempotencyStore {
   /**
+   * The largest encoded payload, in UTF-8 bytes, that a completed record can hold here. The
+   * engine refuses a larger result with `IdempotencyResultError` before writing (against the
+   * smaller of this and `maxResultBytes`). `Number.POSITIVE_INFINITY` when the store has no limit
+   * of its own (MemoryStore).
+   */
+  readonly maxPayloadBytes: number;
+  /**
    * In one atomic step: create an in-progress record owned by `request.token`, or take over one
    * whose lease has ended, or return the existing record untouched.
    */
-  claim(key: string, request: ClaimRequest): Promise<ClaimResult>;
+  claim(request: ClaimRequest): Promise<ClaimResult>;
   /**
    * Replaces the in-progress record owned by `token` with a completed one living `ttlMs`, which
    * keeps `token`. Every store also writes it when no live record is there (the owner's lease
@@ -95,16 +195,36 @@ export interface IdempotencyStore {
    * payload and validation hash): a resend whose first attempt landed. Returns `false`, writing
    * nothing, when another caller's claim or result is there.
    */
-  complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean>;
+  complete(request: CompleteRequest): Promise<boolean>;
   /** Deletes the in-progress record owned by `token`; `false` when `token` no longer owns it. */
-  release(key: string, token: string): Promise<boolean>;
+  release(request: ReleaseRequest): Promise<boolean>;
   /**
    * Extends the lease of the in-progress record owned by `token` to `leaseMs` from now.
    * `false` when `token` no longer owns it.
    */
-  renewLease(key: string, token: string, leaseMs: number): Promise<boolean>;
+  renewLease(request: RenewRequest): Promise<boolean>;
   /** Reads a record without changing it. */
   get(key: string): Promise<IdempotencyRecord | undefined>;
   /** Deletes a record whatever its state (operators' reset); `true` when one existed. */
   delete(key: string): Promise<boolean>;
+}
+
+const STORE_METHODS = ['claim', 'complete', 'release', 'renewLease', 'get', 'delete'] as const;
+
+/**
+ * Is this value a whole {@link IdempotencyStore}: every method, and a positive `maxPayloadBytes`?
+ * Options and a `store` function's result are checked with it, so a store missing a method fails
+ * at start-up rather than on the first call that needs it.
+ *
+ * @example
+ * ```ts
+ * isStore(new MemoryStore()); // true
+ * isStore({ claim() {}, complete() {}, release() {}, get() {}, delete() {} }); // false: no renewLease
+ * ```
+ */
+export function isStore(value: unknown): value is IdempotencyStore {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  const limit = v.maxPayloadBytes;
+  return typeof limit === 'number' && limit > 0 && STORE_METHODS.every((m) => typeof v[m] === 'function');
 }

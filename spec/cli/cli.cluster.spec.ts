@@ -16,8 +16,8 @@ beforeAll(async () => {
   store = new RedisStore(client);
   // Half the orders completed, half still claimed, spread over all three masters.
   for (const [i, id] of KEYS.entries()) {
-    await store.claim(recordKey(id), { token: `t${i}`, leaseMs: 60_000, ttlMs: 60_000 });
-    if (i % 2 === 0) await store.complete(recordKey(id), `t${i}`, JSON.stringify({ paid: id }), undefined, 60_000);
+    await store.claim({ key: recordKey(id), token: `t${i}`, leaseMs: 60_000, ttlMs: 60_000 });
+    if (i % 2 === 0) await store.complete({ key: recordKey(id), token: `t${i}`, payload: JSON.stringify({ paid: id }), ttlMs: 60_000 });
   }
 }, 60_000);
 afterAll(async () => {

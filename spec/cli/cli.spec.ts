@@ -91,7 +91,7 @@ describe('lambda-idempotency CLI', () => {
   });
 
   it('refuses a mistyped flag with exit 2 and deletes nothing (not the default prefix\'s record either)', async () => {
-    await store.claim('idempotency:Refunds.run:' + hashValue('order-42'), { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.claim({ key: 'idempotency:Refunds.run:' + hashValue('order-42'), token: 't', leaseMs: 60_000, ttlMs: 60_000 });
     const typo = await cli('invalidate', '--namespace', 'Refunds.run', '--key', 'order-42', '--prefx', 'billing');
     expect(typo.code).toBe(2);
     expect(typo.text).toContain('did you mean --prefix?');
@@ -99,7 +99,7 @@ describe('lambda-idempotency CLI', () => {
     await expect(store.get('idempotency:Refunds.run:' + hashValue('order-42'))).resolves.toMatchObject({ status: 'IN_PROGRESS' });
     await expect(cli('inspect', '--namespace', 'Refunds.run', '--key', 'order-42', '--json=no')).resolves.toMatchObject({ code: 2, text: expect.stringContaining('--json takes no value') });
     // --name=value is read as the value it says.
-    await store.claim('billing:Refunds.run:' + hashValue('order-42'), { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.claim({ key: 'billing:Refunds.run:' + hashValue('order-42'), token: 't', leaseMs: 60_000, ttlMs: 60_000 });
     await expect(cli('invalidate', '--namespace=Refunds.run', '--key=order-42', '--prefix=billing', '--json')).resolves.toEqual({
       code: 0,
       text: JSON.stringify({ key: 'billing:Refunds.run:' + hashValue('order-42'), deleted: true }),
@@ -110,8 +110,8 @@ describe('lambda-idempotency CLI', () => {
 
   it('lists claims without downloading stored results: a 5 MB result costs a few bytes, not 5 MB', async () => {
     const big = 'idempotency:Reports.build:' + hashValue('big');
-    await store.claim(big, { token: 'big', leaseMs: 60_000, ttlMs: 60_000 });
-    await store.complete(big, 'big', JSON.stringify('x'.repeat(5 * 1024 * 1024)), undefined, 60_000);
+    await store.claim({ key: big, token: 'big', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.complete({ key: big, token: 'big', payload: JSON.stringify('x'.repeat(5 * 1024 * 1024)), ttlMs: 60_000 });
     const admin = new Redis(server.port, '127.0.0.1', { password: PASSWORD });
     try {
       const sent = async (): Promise<number> => Number(/total_net_output_bytes:(\d+)/.exec(await admin.info('stats'))?.[1]);
@@ -142,9 +142,9 @@ describe('lambda-idempotency CLI under the documented least-privilege ACL', () =
   beforeAll(async () => {
     server = await startRedisServer({ args: ['--user', 'default', 'off', '--user', 'ops', 'on', `>${PASSWORD}`, ...CLI_ACL, '--user', 'admin', 'on', `>${PASSWORD}`, '~*', '+@all'] });
     store = new RedisStore(`redis://ops:${PASSWORD}@127.0.0.1:${server.port}`);
-    await store.claim(`idempotency:Payments.charge:${hashValue('held')}`, { token: 't1', leaseMs: 60_000, ttlMs: 60_000 });
-    await store.claim(`idempotency:Payments.charge:${hashValue('done')}`, { token: 't2', leaseMs: 60_000, ttlMs: 60_000 });
-    await store.complete(`idempotency:Payments.charge:${hashValue('done')}`, 't2', '{"ok":true}', undefined, 60_000);
+    await store.claim({ key: `idempotency:Payments.charge:${hashValue('held')}`, token: 't1', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.claim({ key: `idempotency:Payments.charge:${hashValue('done')}`, token: 't2', leaseMs: 60_000, ttlMs: 60_000 });
+    await store.complete({ key: `idempotency:Payments.charge:${hashValue('done')}`, token: 't2', payload: '{"ok":true}', ttlMs: 60_000 });
   });
   afterAll(async () => {
     await store.close();

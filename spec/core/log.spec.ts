@@ -115,7 +115,7 @@ function deadStore(): IdempotencyStore {
   const down = async (): Promise<never> => {
     throw new Error('connect ECONNREFUSED');
   };
-  return { claim: down, complete: down, release: down, renewLease: down, get: down, delete: down };
+  return { maxPayloadBytes: Number.POSITIVE_INFINITY, claim: down, complete: down, release: down, renewLease: down, get: down, delete: down };
 }
 
 type Observers = Pick<IdempotencyOptions, 'logger' | 'onDecision'>;
@@ -170,7 +170,7 @@ const DECISIONS: Record<string, (observers: Observers) => Promise<Outcome>> = {
   async lease_takeover(o) {
     let now = 1_000_000;
     const store = new MemoryStore({ now: () => now });
-    await store.claim(`idempotency:takeover:${hashValue('a')}`, { token: 'crashed', leaseMs: 1_000, ttlMs: 60_000 });
+    await store.claim({ key: `idempotency:takeover:${hashValue('a')}`, token: 'crashed', leaseMs: 1_000, ttlMs: 60_000 });
     now += 1_001;
     const fn = makeIdempotent(async function takeover(_e: { id: string }) { return 'ran'; }, { key: 'id', store, ...o });
     return outcomeOf(fn({ id: 'a' }));
@@ -181,7 +181,7 @@ const DECISIONS: Record<string, (observers: Observers) => Promise<Outcome>> = {
     const fn = makeIdempotent(async function overtaken(_e: { id: string }) {
       // Our lease ends while we run, and a retry takes the claim over: our completion is refused.
       now += 2_000;
-      await store.claim(`idempotency:overtaken:${hashValue('a')}`, { token: 'retry', leaseMs: 60_000, ttlMs: 60_000 });
+      await store.claim({ key: `idempotency:overtaken:${hashValue('a')}`, token: 'retry', leaseMs: 60_000, ttlMs: 60_000 });
       return 'ran';
     }, { key: 'id', store, leaseSeconds: 1, ...o });
     return outcomeOf(fn({ id: 'a' }));

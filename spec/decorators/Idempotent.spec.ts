@@ -196,7 +196,7 @@ describe('@IdempotentClass and per-instance stores', () => {
     const handler = new OrdersHandler(store);
     await handler.created({ detail: { orderId: '1' } });
     await handler.shipped({ detail: { orderId: '1' } });
-    expect(complete.mock.calls.map((c) => c[4])).toEqual([120_000, 5_000]);
+    expect(complete.mock.calls.map(([request]) => request.ttlMs)).toEqual([120_000, 5_000]);
     await expect(handler.created({ detail: {} } as never)).rejects.toThrow(/no idempotency key in the event: the `key` path 'detail\.orderId' found nothing/);
     expect(getIdempotencyOptions(OrdersHandler, 'shipped')).toMatchObject({ ttlSeconds: 5, requireKey: true, name: 'OrdersHandler.shipped' });
   });

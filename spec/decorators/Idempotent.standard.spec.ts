@@ -120,7 +120,7 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     const complete = jest.spyOn(store, 'complete');
     await new SubLedgerHandler(new Ledger(), store).credit({ id: 's1', amount: 1 });
     await LedgerHandler.reconcile({ id: 'r1' });
-    expect(complete.mock.calls[0]?.[4]).toBe(300_000);
+    expect(complete.mock.calls[0]?.[0].ttlMs).toBe(300_000);
     expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['LedgerHandler.credit', 'LedgerHandler.reconcile']);
     expect(staticStore.size).toBe(1);
   });

@@ -172,7 +172,7 @@ describe('engine decisions (mocked ioredis)', () => {
     // Redis simply drops an expired claim (the lease is the key's expiry); MemoryStore and
     // DynamoDBStore keep it and report the takeover.
     const store = new MemoryStore();
-    await store.claim(RECORD_KEY, { token: 'crashed', leaseMs: 1, ttlMs: 60_000 });
+    await store.claim({ key: RECORD_KEY, token: 'crashed', leaseMs: 1, ttlMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(wrap({ store })({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
     expect(logger.decisions()).toEqual([Decision.LeaseTakeover, Decision.Miss]);

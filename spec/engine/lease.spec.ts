@@ -11,6 +11,7 @@ import {
   RecordStatus,
   RedisStore,
   type ClaimRequest,
+  type ReleaseRequest,
   type ClaimResult,
 } from '../../lib';
 import { startRedisServer, type RedisServer } from '../helpers/redisServer';
@@ -130,16 +131,16 @@ class LandsThenFails extends MemoryStore {
   releases: string[] = [];
   releaseBehaviour: 'answer' | 'hang' | 'reject' = 'answer';
 
-  override async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
-    await super.claim(key, request);
+  override async claim(request: ClaimRequest): Promise<ClaimResult> {
+    await super.claim(request);
     throw new Error('Command timed out');
   }
 
-  override release(key: string, token: string): Promise<boolean> {
-    this.releases.push(token);
+  override release(request: ReleaseRequest): Promise<boolean> {
+    this.releases.push(request.token);
     if (this.releaseBehaviour === 'hang') return new Promise(() => undefined);
     if (this.releaseBehaviour === 'reject') return Promise.reject(new Error('Connection is closed.'));
-    return super.release(key, token);
+    return super.release(request);
   }
 }
 
@@ -253,7 +254,7 @@ describe('a lease never outlives the invocation', () => {
     await withStore(server.url, 5_000, async (store) => {
       const key = recordKey('waitedNearDeadline', 'w-1');
       // Another invocation holds the key for 600 ms; ours has 1.5 s in all.
-      await store.claim(key, { token: 'other', leaseMs: 600, ttlMs: 600 });
+      await store.claim({ key, token: 'other', leaseMs: 600, ttlMs: 600 });
       const context = runningLambdaContext(1_500);
       const fn = makeIdempotent(async function waitedNearDeadline(_e: { id: string }, ctx: Context & { deadlineMs: number }) {
         return overshootMs(key, ctx);

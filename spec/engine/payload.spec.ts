@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IdempotencyCorruptRecordError, IdempotencyResultError, jsonSerializer, ReplayedError, type Serializer } from '../../lib';
 import { createSealer } from '../../lib/core/encryption';
-import { decodePayload, encodeFailure, encodeResult, type PayloadCodec } from '../../lib/engine/payload';
+import { checkPayloadSize, decodePayload, encodeFailure, encodeResult, type PayloadCodec } from '../../lib/engine/payload';
 
 const recordKey = 'idempotency:Orders.create:ab12';
 const plain: PayloadCodec = { namespace: 'Orders.create', serializer: jsonSerializer, sealer: undefined, maxResultBytes: 1024 };
@@ -47,7 +47,16 @@ describe('payload codec', () => {
   });
 
   it('refuses a result over maxResultBytes as stored, after sealing', () => {
-    expect(() => encodeResult(sealed, 'x'.repeat(800), recordKey, undefined)).toThrow(IdempotencyResultError);
-    expect(() => encodeResult(plain, 'x'.repeat(800), recordKey, undefined)).not.toThrow();
+    const unlimited = Number.POSITIVE_INFINITY;
+    expect(() => checkPayloadSize(sealed, encodeResult(sealed, 'x'.repeat(800), recordKey, undefined), unlimited)).toThrow(IdempotencyResultError);
+    expect(() => checkPayloadSize(plain, encodeResult(plain, 'x'.repeat(800), recordKey, undefined), unlimited)).not.toThrow();
+  });
+
+  it('counts UTF-8 bytes against the smaller of maxResultBytes and the store limit, and names the one that refused', () => {
+    const accented = JSON.stringify('é'.repeat(400)); // 402 characters, 802 bytes
+    expect(() => checkPayloadSize(plain, accented, 900)).not.toThrow();
+    expect(() => checkPayloadSize(plain, accented, 800)).toThrow(/802 bytes stored, over what the store holds \(800\)/);
+    expect(() => checkPayloadSize({ ...plain, maxResultBytes: 801 }, accented, 10_000)).toThrow(/over maxResultBytes \(801\)/);
+    expect(() => checkPayloadSize(plain, undefined, 1)).not.toThrow();
   });
 });

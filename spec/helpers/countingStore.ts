@@ -1,4 +1,4 @@
-import type { ClaimRequest, ClaimResult, IdempotencyRecord, IdempotencyStore } from '../../lib';
+import type { ClaimRequest, ClaimResult, CompleteRequest, IdempotencyRecord, IdempotencyStore, ReleaseRequest, RenewRequest } from '../../lib';
 
 /**
  * A store that counts the calls it forwards to a real store, so a test can say how many round
@@ -6,27 +6,30 @@ import type { ClaimRequest, ClaimResult, IdempotencyRecord, IdempotencyStore } f
  */
 export class CountingStore implements IdempotencyStore {
   readonly calls = { claim: 0, complete: 0, release: 0, renewLease: 0, get: 0, delete: 0 };
+  readonly maxPayloadBytes: number;
 
-  constructor(private readonly inner: IdempotencyStore) {}
+  constructor(private readonly inner: IdempotencyStore) {
+    this.maxPayloadBytes = inner.maxPayloadBytes;
+  }
 
-  claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+  claim(request: ClaimRequest): Promise<ClaimResult> {
     this.calls.claim++;
-    return this.inner.claim(key, request);
+    return this.inner.claim(request);
   }
 
-  complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
+  complete(request: CompleteRequest): Promise<boolean> {
     this.calls.complete++;
-    return this.inner.complete(key, token, payload, validationHash, ttlMs);
+    return this.inner.complete(request);
   }
 
-  release(key: string, token: string): Promise<boolean> {
+  release(request: ReleaseRequest): Promise<boolean> {
     this.calls.release++;
-    return this.inner.release(key, token);
+    return this.inner.release(request);
   }
 
-  renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
+  renewLease(request: RenewRequest): Promise<boolean> {
     this.calls.renewLease++;
-    return this.inner.renewLease(key, token, leaseMs);
+    return this.inner.renewLease(request);
   }
 
   get(key: string): Promise<IdempotencyRecord | undefined> {

@@ -1,4 +1,5 @@
-import { IdempotencyConfigError, IdempotencyError, IdempotencyResultError, IdempotencyStoreError } from '../../core/errors';
+import type { IdempotencyError } from '../../core/errors';
+import { StoreFailureKind, wrapStoreError, type StoreFailure, type StoreOperation } from '../storeFailure';
 
 /**
  * How a DynamoDB SDK error becomes a library error. The line that matters: an outage (throttling,
@@ -29,6 +30,9 @@ const CLIENT_MISCONFIGURED = /^Region is missing|Could not load credentials/;
 // the table's configuration.
 const ITEM_TOO_LARGE = /item size.*(exceed|maximum)/i;
 
+// Throttling, timeouts, 5xx: calls succeed again once DynamoDB answers.
+const OUTAGE_FIX = "an outage: calls succeed again once DynamoDB answers (throttling: use on-demand capacity or raise the table's; timeouts: check the network path from the function)";
+
 /** The name and message of an SDK error, as shown in ours. */
 function describeSdkError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
@@ -36,25 +40,27 @@ function describeSdkError(err: unknown): string {
 }
 
 /**
- * Wraps an error from `DynamoDBClient.send` for the store's callers: `IdempotencyConfigError` for a
- * misconfiguration, `IdempotencyResultError` for an item over the size limit, else
- * `IdempotencyStoreError`; the SDK error is the cause.
+ * Wraps an error from `DynamoDBClient.send` for the store's callers (see `storeFailure`):
+ * `IdempotencyConfigError` for a misconfiguration, `IdempotencyResultError` for an item over the
+ * size limit, else `IdempotencyStoreError`; the SDK error is the cause. An error already wrapped
+ * passes unchanged.
  *
  * @example
  * ```ts
- * try { await client.send(command); } catch (err) { throw toStoreError(err, 'claim', key); }
+ * try { await client.send(command); } catch (err) { throw toStoreError(err, 'claim'); }
  * ```
  */
-export function toStoreError(err: unknown, operation: string, key: string): IdempotencyError {
-  if (err instanceof IdempotencyError) return err;
+export function toStoreError(err: unknown, operation: StoreOperation): IdempotencyError {
+  return wrapStoreError(err, () => classify(err, operation));
+}
+
+function classify(err: unknown, operation: StoreOperation): StoreFailure {
+  const failure = { store: 'DynamoDBStore', operation, reason: describeSdkError(err), cause: err };
   const name = err instanceof Error ? err.name : '';
-  const sdk = describeSdkError(err);
   if (name === 'ValidationException' && err instanceof Error && ITEM_TOO_LARGE.test(err.message)) {
-    return new IdempotencyResultError(`DynamoDB refused the record for ${key} (${sdk}); return less data, or lower maxResultBytes so the size is checked before the write.`, { cause: err });
+    return { ...failure, kind: StoreFailureKind.TooLarge, reason: `DynamoDB refused the record (${failure.reason})` };
   }
   const fix = CONFIGURATION_ERRORS[name] ?? (err instanceof Error && CLIENT_MISCONFIGURED.test(err.message) ? 'configure the DynamoDB client (region, credentials)' : undefined);
-  if (fix !== undefined) {
-    return new IdempotencyConfigError(`DynamoDBStore ${operation} for ${key} failed with ${sdk}; ${fix}. No call runs unprotected on this error, even with onStoreError 'continue'.`, { cause: err });
-  }
-  return new IdempotencyStoreError(`DynamoDB failed during the ${operation} for ${key}: ${sdk}`, { cause: err });
+  if (fix !== undefined) return { ...failure, kind: StoreFailureKind.Misconfiguration, fix };
+  return { ...failure, kind: StoreFailureKind.Outage, fix: OUTAGE_FIX };
 }

@@ -2,4 +2,5 @@
  * `lambda-idempotency/dynamodb`: the DynamoDB store. Loads `@aws-sdk/client-dynamodb` (an optional
  * peer), which the root import never does.
  */
-export { DEFAULT_ATTRIBUTES, DynamoDBStore, dynamoDBTableDefinition, type DynamoDBStoreOptions, type RecordAttributeNames } from './DynamoDBStore';
+export { DynamoDBStore } from './DynamoDBStore';
+export { DEFAULT_ATTRIBUTES, dynamoDBTableDefinition, type DynamoDBStoreOptions, type RecordAttributeNames } from './dynamoDBOptions';

@@ -1,6 +1,14 @@
 import { expectPositiveInteger } from '../../core/check';
 import { isResentCompletion, RecordStatus, type IdempotencyRecord } from '../../core/record';
-import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from '../IdempotencyStore';
+import {
+  ClaimOutcome,
+  type ClaimRequest,
+  type ClaimResult,
+  type CompleteRequest,
+  type IdempotencyStore,
+  type ReleaseRequest,
+  type RenewRequest,
+} from '../IdempotencyStore';
 
 /**
  * Options of {@link MemoryStore}.
@@ -38,6 +46,11 @@ interface Entry {
  * ```
  */
 export class MemoryStore implements IdempotencyStore {
+  /**
+   * No limit of its own: a payload is kept as the string it was given, which the process already
+   * holds (the engine's `maxResultBytes` still applies).
+   */
+  readonly maxPayloadBytes = Number.POSITIVE_INFINITY;
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -55,7 +68,8 @@ export class MemoryStore implements IdempotencyStore {
     return n;
   }
 
-  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { key } = request;
     const now = this.now();
     const entry = this.live(key, now);
     if (entry !== undefined) {
@@ -71,7 +85,7 @@ export class MemoryStore implements IdempotencyStore {
     return { outcome: entry === undefined ? ClaimOutcome.Claimed : ClaimOutcome.TakenOver, leaseExpiresAtMs };
   }
 
-  async complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
+  async complete({ key, token, payload, validationHash, ttlMs }: CompleteRequest): Promise<boolean> {
     const now = this.now();
     const record = this.live(key, now)?.record;
     if (record?.status === RecordStatus.Completed) return isResentCompletion(record, token, payload, validationHash);
@@ -81,13 +95,13 @@ export class MemoryStore implements IdempotencyStore {
     return true;
   }
 
-  async release(key: string, token: string): Promise<boolean> {
+  async release({ key, token }: ReleaseRequest): Promise<boolean> {
     if (!this.owns(key, token, this.now())) return false;
     this.entries.delete(key);
     return true;
   }
 
-  async renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
+  async renewLease({ key, token, leaseMs }: RenewRequest): Promise<boolean> {
     const now = this.now();
     const entry = this.live(key, now);
     if (entry === undefined || entry.record.status !== RecordStatus.InProgress || entry.record.token !== token) return false;

@@ -1,4 +1,5 @@
-import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError, type IdempotencyError } from '../../core/errors';
+import type { IdempotencyError } from '../../core/errors';
+import { storeFailure, StoreFailureKind, type StoreOperation } from '../storeFailure';
 
 /**
  * How a failed Redis command becomes a library error. The line that matters: an outage may fail
@@ -27,6 +28,7 @@ const FIXES = new Map<string, string>([
   ['MOVED', 'the URL names a node of a Redis Cluster: pass an ioredis Cluster client to RedisStore'],
   ['ASK', 'the URL names a node of a Redis Cluster: pass an ioredis Cluster client to RedisStore'],
 ]);
+const OUTAGE_FIX = 'an outage: calls succeed again once Redis answers (check the endpoint, the network path from the function, and the server: a failover, a restart or a long script)';
 const DEFAULT_FIX = 'the server will give every call the same answer: check the idempotency options (a lease or TTL out of range) and the server\'s configuration';
 
 /**
@@ -65,28 +67,29 @@ export function reconnectOnFailover(err: Error): 1 | false {
 }
 
 /**
- * Wraps an error from an ioredis command for the store's callers: `IdempotencyStoreError` for an
- * outage (a timeout, a closed connection, LOADING, BUSY, TRYAGAIN, CLUSTERDOWN, MASTERDOWN,
- * READONLY, NOREPLICAS), `IdempotencyCorruptRecordError` for a key of another type, and
- * `IdempotencyConfigError` for any other error reply (OOM, ERR, NOPERM...), with the fix.
+ * Wraps an error from an ioredis command for the store's callers (see `storeFailure`):
+ * `IdempotencyStoreError` for an outage (a timeout, a closed connection, LOADING, BUSY, TRYAGAIN,
+ * CLUSTERDOWN, MASTERDOWN, READONLY, NOREPLICAS), `IdempotencyCorruptRecordError` for a key of
+ * another type, and `IdempotencyConfigError` for any other error reply (OOM, ERR, NOPERM...), with
+ * the fix. The message never holds the key nor the arguments Redis echoes.
  *
  * @example
  * ```ts
- * try { await client.get(key); } catch (err) { throw toRedisStoreError(key, err); }
+ * try { await client.get(key); } catch (err) { throw toRedisStoreError('get', err); }
  * ```
  */
-export function toRedisStoreError(key: string, err: unknown): IdempotencyError {
+export function toRedisStoreError(operation: StoreOperation, err: unknown): IdempotencyError {
   const message = safeText(err instanceof Error ? err.message : String(err));
   const code = replyCode(message);
   const cause = withoutArguments(err, message);
+  const failure = { store: 'RedisStore', operation, cause };
   if (code === 'WRONGTYPE') {
-    return new IdempotencyCorruptRecordError(`The key ${key} holds a Redis type other than a string; delete the key to recover.`, { cause });
+    return storeFailure({ ...failure, kind: StoreFailureKind.CorruptRecord, reason: 'the key holds a Redis type other than a string' });
   }
-  if (isOutageText(message)) return new IdempotencyStoreError(`Redis failed for ${key}: ${message}`, { cause });
-  return new IdempotencyConfigError(
-    `Redis refused a command for ${key} (${message}); ${FIXES.get(code as string) ?? DEFAULT_FIX}. Not an outage: no call runs unprotected on it, even with onStoreError 'continue'.`,
-    { cause },
-  );
+  if (isOutageText(message)) {
+    return storeFailure({ ...failure, kind: StoreFailureKind.Outage, reason: message, fix: OUTAGE_FIX });
+  }
+  return storeFailure({ ...failure, kind: StoreFailureKind.Misconfiguration, reason: `Redis refused the command (${message})`, fix: FIXES.get(code as string) ?? DEFAULT_FIX });
 }
 
 function isOutageText(message: string): boolean {

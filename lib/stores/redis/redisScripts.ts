@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RedisClient } from './redisClient';
 
 /**
  * Lua scripts of `RedisStore`. Each touches exactly one key (KEYS[1]), so they are Redis Cluster
@@ -15,6 +16,35 @@ export interface LuaScript {
 
 function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Runs the scripts on one client. EVALSHA saves sending the script on every call; the first call
+ * per script sends EVAL (which also caches it server-side), and a NOSCRIPT after a server restart
+ * or `SCRIPT FLUSH` falls back to EVAL again. Errors are the client's, unwrapped.
+ *
+ * @example
+ * ```ts
+ * const reply = await new ScriptRunner(client).run(RELEASE, key, token);
+ * ```
+ */
+export class ScriptRunner {
+  private readonly loaded = new Set<string>();
+
+  constructor(private readonly client: RedisClient) {}
+
+  async run(lua: LuaScript, key: string, ...args: Array<string | number>): Promise<unknown> {
+    if (this.loaded.has(lua.sha)) {
+      try {
+        return await this.client.evalsha(lua.sha, 1, key, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      }
+    }
+    const reply = await this.client.eval(lua.source, 1, key, ...args);
+    this.loaded.add(lua.sha);
+    return reply;
+  }
 }
 
 /**

@@ -228,8 +228,8 @@ describe('validation', () => {
     const body = '{"orderId":"o-1","amount":5}';
     const recordKey = recordKeyPrefix('idempotency', 'charge') + hashValue('k');
     const legacyHash = hashValue(body);
-    await store.claim(recordKey, { token: 't', leaseMs: 60_000, ttlMs: 60_000, validationHash: legacyHash });
-    await store.complete(recordKey, 't', '41', legacyHash, 60_000);
+    await store.claim({ key: recordKey, token: 't', leaseMs: 60_000, ttlMs: 60_000, validationHash: legacyHash });
+    await store.complete({ key: recordKey, token: 't', payload: '41', validationHash: legacyHash, ttlMs: 60_000 });
     await expect(fn({ headers: { 'idempotency-key': 'k' }, body })).resolves.toBe(41);
     await expect(fn({ headers: { 'idempotency-key': 'k' }, body: '{"orderId":"o-1","amount":6}' })).rejects.toThrow(IdempotencyPayloadMismatchError);
     expect(runs()).toBe(0);

@@ -122,22 +122,58 @@ describe('DynamoDBStore misconfiguration', () => {
     expect(logger.lines[0]?.attributes.error?.message).toContain('ProvisionedThroughputExceededException');
   });
 
-  it('wraps every store operation alike: get, delete, release and renewLease fail with typed errors', async () => {
+  it('wraps every operation on a table that does not exist alike: IdempotencyConfigError naming the store, the operation and the fix, the SDK error as cause, never the key', async () => {
     const store = new DynamoDBStore({ tableName: 'idempotency-typo', client: dynalite.client() });
-    await expect(store.get('k')).rejects.toBeInstanceOf(IdempotencyConfigError);
-    await expect(store.delete('k')).rejects.toBeInstanceOf(IdempotencyConfigError);
-    await expect(store.release('k', 't')).rejects.toBeInstanceOf(IdempotencyConfigError);
-    await expect(store.renewLease('k', 't', 1_000)).rejects.toBeInstanceOf(IdempotencyConfigError);
+    const key = `idempotency:Orders.create:${randomUUID()}`;
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['claim', () => store.claim({ key, token: 't', leaseMs: 1_000, ttlMs: 1_000 })],
+      ['complete', () => store.complete({ key, token: 't', payload: '"x"', ttlMs: 1_000 })],
+      ['release', () => store.release({ key, token: 't' })],
+      ['renewLease', () => store.renewLease({ key, token: 't', leaseMs: 1_000 })],
+      ['get', () => store.get(key)],
+      ['delete', () => store.delete(key)],
+    ];
+    for (const [operation, call] of calls) {
+      const error = (await call().catch((e: unknown) => e)) as IdempotencyConfigError;
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect(error.code).toBe('IDEMPOTENCY_CONFIG');
+      expect(error.cause).toMatchObject({ name: 'ResourceNotFoundException' });
+      expect(error.message).toMatch(new RegExp(`^DynamoDBStore ${operation} failed: ResourceNotFoundException.*check \`tableName\` and the region`));
+      expect(error.message).not.toContain(key);
+    }
     const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     const flaky = new DynamoDBStore({ tableName: 'idempotency', client: { send: async () => Promise.reject(throttled) } as unknown as DynamoDBClient });
-    await expect(flaky.get('k')).rejects.toBeInstanceOf(IdempotencyStoreError);
+    const outage = (await flaky.get(key).catch((e: unknown) => e)) as IdempotencyStoreError;
+    expect(outage).toBeInstanceOf(IdempotencyStoreError);
+    expect(outage.code).toBe('IDEMPOTENCY_STORE');
+    expect(outage.cause).toBe(throttled);
+    expect(outage.message).toMatch(/^DynamoDBStore get failed: ThrottlingException: slow down; an outage/);
   });
 
-  it('reports an item over the 400 KB limit that DynamoDB refuses (ValidationException: Item size) as IdempotencyResultError', async () => {
-    const tooBig = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
-    const client = { send: jest.fn(async () => Promise.reject(tooBig)) } as unknown as DynamoDBClient;
-    const store = new DynamoDBStore({ tableName: 'idempotency', client });
-    await expect(store.complete('k', 't', '"x"', undefined, 60_000)).rejects.toBeInstanceOf(IdempotencyResultError);
+  it('reports an item DynamoDB refuses as over its 400 KB limit as IdempotencyResultError, writing nothing, and holds one of maxPayloadBytes', async () => {
+    const store = new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client() });
+    const key = `idempotency:Orders.create:${randomUUID()}`;
+    await store.claim({ key, token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    // Past the engine's check (which refuses it first): the store itself still says what happened.
+    const error = (await store.complete({ key, token: 't', payload: 'x'.repeat(400 * 1024), ttlMs: 60_000 }).catch((e: unknown) => e)) as IdempotencyResultError;
+    expect(error).toBeInstanceOf(IdempotencyResultError);
+    expect(error.code).toBe('IDEMPOTENCY_RESULT');
+    expect(error.cause).toMatchObject({ name: 'ValidationException' });
+    expect(error.message).toMatch(/^DynamoDBStore complete failed: DynamoDB refused the record \(ValidationException: Item size has exceeded/);
+    expect(error.message).not.toContain(key);
+    await expect(store.get(key)).resolves.toMatchObject({ status: 'IN_PROGRESS' });
+    await expect(store.complete({ key, token: 't', payload: 'x'.repeat(store.maxPayloadBytes), ttlMs: 60_000 })).resolves.toBe(true);
+  });
+
+  it('names the store and the operation in an unreadable item\'s error, never the key', async () => {
+    const client = dynalite.client();
+    const key = `idempotency:Orders.create:${randomUUID()}`;
+    await client.send(new PutItemCommand({ TableName: 'idempotency', Item: { id: { S: key }, status: { S: 'COMPLETED' } } }));
+    const error = (await new DynamoDBStore({ tableName: 'idempotency', client }).get(key).catch((e: unknown) => e)) as IdempotencyCorruptRecordError;
+    expect(error).toBeInstanceOf(IdempotencyCorruptRecordError);
+    expect(error.code).toBe('IDEMPOTENCY_CORRUPT_RECORD');
+    expect(error.message).toMatch(/^DynamoDBStore get failed: the item has no numeric `expiresAtMs` attribute .*delete the record to recover/);
+    expect(error.message).not.toContain(key);
   });
 });
 
@@ -167,8 +203,8 @@ describe('DynamoDBStore malformed items', () => {
 describe('DynamoDBStore options', () => {
   it('keeps the default name of an attribute given as undefined', async () => {
     const store = new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client(), attributes: { status: undefined, payload: 'data' } });
-    await store.claim('undefined-attr', { token: 't', leaseMs: 60_000, ttlMs: 60_000 });
-    await expect(store.complete('undefined-attr', 't', '{"ok":1}', undefined, 60_000)).resolves.toBe(true);
+    await store.claim({ key: 'undefined-attr', token: 't', leaseMs: 60_000, ttlMs: 60_000 });
+    await expect(store.complete({ key: 'undefined-attr', token: 't', payload: '{"ok":1}', ttlMs: 60_000 })).resolves.toBe(true);
     await expect(store.get('undefined-attr')).resolves.toMatchObject({ status: 'COMPLETED', payload: '{"ok":1}' });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ClaimOutcome, IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyResultError, makeIdempotent, RecordStatus } from '../../../lib';
 import { DynamoDBStore } from '../../../lib/stores/dynamodb';
@@ -14,11 +15,20 @@ beforeAll(async () => {
 });
 afterAll(() => dynalite.stop());
 
-describeStoreContract('DynamoDBStore on dynalite', async () => ({ store: new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client() }), prefix: 'contract', maxPayloadBytes: 300 * 1024 }), async () => undefined);
+describeStoreContract('DynamoDBStore on dynalite', async () => ({ store: new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client() }), prefix: 'contract' }), async () => undefined, {
+  // A dynalite that was stopped, reached with credentials whose secret no error may show.
+  async unreachable() {
+    const stopped = await startDynalite();
+    await stopped.stop();
+    const secret = `secret-${randomUUID()}`;
+    const client = new DynamoDBClient({ endpoint: stopped.endpoint, region: 'eu-west-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret } });
+    return { store: new DynamoDBStore({ tableName: 'idempotency', client }), secret, close: async () => client.destroy() };
+  },
+});
 
 describeStoreContract(
   'DynamoDBStore on dynalite, single-table layout (partition + sort key)',
-  async () => ({ store: new DynamoDBStore({ tableName: 'app-single-table', client: dynalite.client(), keyAttr: 'pk', sortKeyAttr: 'sk', partitionKeyValue: 'IDEMPOTENCY' }), prefix: 'single', maxPayloadBytes: 300 * 1024 }),
+  async () => ({ store: new DynamoDBStore({ tableName: 'app-single-table', client: dynalite.client(), keyAttr: 'pk', sortKeyAttr: 'sk', partitionKeyValue: 'IDEMPOTENCY' }), prefix: 'single' }),
   async () => undefined,
 );
 
@@ -27,7 +37,6 @@ describeStoreContract(
   async () => ({
     store: new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client(), ttlAttr: 'ttl', attributes: { status: 's', token: 'owner', payload: 'data', expiresAtMs: 'exp' } }),
     prefix: 'named',
-    maxPayloadBytes: 300 * 1024,
   }),
   async () => undefined,
 );
@@ -54,7 +63,7 @@ describe('DynamoDBStore', () => {
       throw new Error(`unexpected ${String((command as object).constructor.name)}`);
     });
     const store = new DynamoDBStore({ tableName: 'idempotency', client: { send } as unknown as DynamoDBClient });
-    await expect(store.claim('k', { token: 't', leaseMs: 1_000, ttlMs: 60_000 })).resolves.toMatchObject({
+    await expect(store.claim({ key: 'k', token: 't', leaseMs: 1_000, ttlMs: 60_000 })).resolves.toMatchObject({
       outcome: ClaimOutcome.Existing,
       record: { status: RecordStatus.Completed, payload: '{"ok":true}' },
     });
@@ -64,14 +73,16 @@ describe('DynamoDBStore', () => {
     expect(send.mock.calls.some(([c]) => c instanceof GetItemCommand)).toBe(false);
   });
 
-  it('turns a result over the 400 KB item limit into IdempotencyResultError, keeping the claim', async () => {
+  it('turns a result over the 400 KB item limit into IdempotencyResultError before writing it (the engine checks store.maxPayloadBytes), keeping the claim', async () => {
     const store = new DynamoDBStore({ tableName: 'idempotency', client: dynalite.client() });
+    const complete = jest.spyOn(store, 'complete');
     let runs = 0;
     const fn = makeIdempotent(async function big(_e: { id: string }) {
       runs++;
       return 'x'.repeat(500 * 1024);
     }, { key: 'id', store, logger: new CaptureLogger() });
-    await expect(fn({ id: 'big' })).rejects.toThrow(IdempotencyResultError);
+    await expect(fn({ id: 'big' })).rejects.toThrow(new IdempotencyResultError(`big: the result is ${500 * 1024 + 2} bytes stored, over what the store holds (${store.maxPayloadBytes}); return less data. The claim is kept until its lease ends.`));
+    expect(complete).not.toHaveBeenCalled();
     await expect(fn({ id: 'big' })).rejects.toThrow(/in progress/);
     expect(runs).toBe(1);
   });
@@ -80,7 +91,7 @@ describe('DynamoDBStore', () => {
     const client = dynalite.client();
     await client.send(new PutItemCommand({ TableName: 'idempotency', Item: { id: { S: 'foreign' }, status: { S: 'WHATEVER' }, expiresAtMs: { N: String(Date.now() + 60_000) } } }));
     const store = new DynamoDBStore({ tableName: 'idempotency', client });
-    await expect(store.claim('foreign', { token: 't', leaseMs: 1_000, ttlMs: 1_000 })).rejects.toThrow(IdempotencyCorruptRecordError);
+    await expect(store.claim({ key: 'foreign', token: 't', leaseMs: 1_000, ttlMs: 1_000 })).rejects.toThrow(IdempotencyCorruptRecordError);
   });
 
   it('validates its options', () => {

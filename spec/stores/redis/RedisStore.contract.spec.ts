@@ -17,6 +17,16 @@ describeStoreContract(
     await store.close();
     await server.stop();
   },
+  {
+    // A server killed (SIGKILL, as a crash), reached with a password in the URL.
+    async unreachable() {
+      const secret = `pw-${randomUUID()}`;
+      const dead = await startRedisServer({ urlPrefix: `redis://default:${secret}@` });
+      await dead.kill();
+      const down = new RedisStore(dead.url);
+      return { store: down, secret, close: () => down.close() };
+    },
+  },
 );
 
 describeStoreContract(

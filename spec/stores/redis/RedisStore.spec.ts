@@ -134,7 +134,7 @@ describe('RedisStore over error replies: an outage may fail open, a refusal that
   const redis = useRedis();
 
   it('maps a value Redis refuses (ERR ... out of range) to IdempotencyConfigError, which never fails open', async () => {
-    const error = await redis.store.claim('errors:range', { token: 't', leaseMs: 1e19, ttlMs: 1e19 }).catch((e: unknown) => e);
+    const error = await redis.store.claim({ key: 'errors:range', token: 't', leaseMs: 1e19, ttlMs: 1e19 }).catch((e: unknown) => e);
     // Before: IdempotencyStoreError, an "outage", so onStoreError 'continue' ran every such call unprotected.
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect((error as Error).message).toMatch(/ERR value is not an integer or out of range.*check the idempotency options/);
@@ -177,12 +177,12 @@ describe('RedisStore over error replies: an outage may fail open, a refusal that
     await sleep(250); // past the busy-reply threshold
     const store = new RedisStore(`${server.url}/1`, { commandTimeoutMs: 2_000 });
     try {
-      const first = await store.claim('busy:k1', { token: 't1', leaseMs: 5_000, ttlMs: 5_000 }).catch((e: unknown) => e);
+      const first = await store.claim({ key: 'busy:k1', token: 't1', leaseMs: 5_000, ttlMs: 5_000 }).catch((e: unknown) => e);
       // Before: IdempotencyConfigError ("refused to select") on this call and every later one.
       expect(first).toBeInstanceOf(IdempotencyStoreError);
       await admin.call('SCRIPT', 'KILL');
       await script;
-      await expect(store.claim('busy:k2', { token: 't2', leaseMs: 5_000, ttlMs: 5_000 })).resolves.toMatchObject({ outcome: 'claimed' });
+      await expect(store.claim({ key: 'busy:k2', token: 't2', leaseMs: 5_000, ttlMs: 5_000 })).resolves.toMatchObject({ outcome: 'claimed' });
       await admin.select(1);
       await expect(admin.exists('busy:k2')).resolves.toBe(1);
       await admin.select(0);
@@ -199,8 +199,8 @@ describe('RedisStore over error replies: an outage may fail open, a refusal that
     const server = await startRedisServer({ args: ['--rename-command', 'EVAL', '', '--rename-command', 'EVALSHA', ''] });
     const store = new RedisStore(server.url);
     try {
-      await expect(store.claim('errors:noeval', { token: 't', leaseMs: 1_000, ttlMs: 1_000 })).resolves.toMatchObject({ outcome: 'claimed' });
-      const error = await store.complete('errors:noeval', 't', '"done"', undefined, 1_000).catch((e: unknown) => e);
+      await expect(store.claim({ key: 'errors:noeval', token: 't', leaseMs: 1_000, ttlMs: 1_000 })).resolves.toMatchObject({ outcome: 'claimed' });
+      const error = await store.complete({ key: 'errors:noeval', token: 't', payload: '"done"', ttlMs: 1_000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(IdempotencyConfigError);
       expect((error as Error).message).toMatch(/ERR unknown command 'eval'\)/);
       // Redis echoes the first arguments (here the script; for other commands, record values).
@@ -346,7 +346,7 @@ describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
     // retry after the lease ran the method again, each time without a word to the caller.
     expect(error).toBeInstanceOf(IdempotencyCompletionError);
     expect((error as IdempotencyCompletionError).result).toHaveLength(400_000);
-    expect(((error as Error).cause as Error).message).toMatch(/^Redis refused a command .*OOM.*raise maxmemory/);
+    expect(((error as Error).cause as Error).message).toMatch(/^RedisStore complete failed: Redis refused the command \(OOM.*raise maxmemory/);
     // The claim is kept; the retry is told it is in progress, or, while Redis is still full, refused.
     expect(await admin.get(`idempotency:bigResult:${hashValue('order-1')}`)).toMatch(/^P\|/);
     const retry = await big({ id: 'order-1' }).catch((e: unknown) => e);

@@ -30,7 +30,7 @@ describe('toRedisStoreError', () => {
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
     'UNBLOCKED client unblocked via CLIENT UNBLOCK',
   ])('takes %j for an outage (IdempotencyStoreError, may fail open)', (message) => {
-    const error = toRedisStoreError('k', failure(message));
+    const error = toRedisStoreError('claim', failure(message));
     expect(error).toBeInstanceOf(IdempotencyStoreError);
     expect(error.code).toBe('IDEMPOTENCY_STORE');
   });
@@ -45,7 +45,7 @@ describe('toRedisStoreError', () => {
     'NOAUTH Authentication required.',
     'MOVED 3999 127.0.0.1:6381',
   ].map((row) => (Array.isArray(row) ? row : [row, /Not an outage/])))('takes %j for a refusal that will repeat (IdempotencyConfigError, never fails open)', (message, fix) => {
-    const error = toRedisStoreError('k', failure(message as string));
+    const error = toRedisStoreError('claim', failure(message as string));
     expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect(error.message).toMatch(fix as RegExp);
     expect(error.message).toMatch(/even with onStoreError 'continue'/);
@@ -53,12 +53,18 @@ describe('toRedisStoreError', () => {
 
   it('takes WRONGTYPE for a corrupt record, in either script error form', () => {
     for (const message of ['WRONGTYPE Operation against a key holding the wrong kind of value', 'ERR Error running script (call to f_1): @user_script:1: @user_script: 1: -WRONGTYPE Operation against a key holding the wrong kind of value']) {
-      expect(toRedisStoreError('k', failure(message))).toBeInstanceOf(IdempotencyCorruptRecordError);
+      expect(toRedisStoreError('claim', failure(message))).toBeInstanceOf(IdempotencyCorruptRecordError);
     }
   });
 
+  it('names the store and the operation, never the key', () => {
+    const error = toRedisStoreError('renewLease', failure('Command timed out'));
+    expect(error.message).toMatch(/^RedisStore renewLease failed: Command timed out; an outage/);
+    expect(toRedisStoreError('get', failure('WRONGTYPE Operation against a key holding the wrong kind of value')).message).toMatch(/^RedisStore get failed: the key holds a Redis type other than a string; delete the record/);
+  });
+
   it('leaves out the arguments Redis echoes after an unknown command', () => {
-    const error = toRedisStoreError('k', failure("ERR unknown command 'evalsha', with args beginning with: 'abc' '1' 'k' 'C||t1|v{\"card\":\"4242\"}' "));
+    const error = toRedisStoreError('claim', failure("ERR unknown command 'evalsha', with args beginning with: 'abc' '1' 'k' 'C||t1|v{\"card\":\"4242\"}' "));
     expect(error.message).toContain("ERR unknown command 'evalsha'");
     expect(error.message).not.toMatch(/4242|with args/);
   });
@@ -76,7 +82,7 @@ describe('reconnectOnFailover', () => {
 describe('the cause of a wrapped Redis error', () => {
   it("drops the command's arguments ioredis attaches (the record: a result and its owner token), keeping name and message", () => {
     const reply = Object.assign(new Error("OOM command not allowed when used memory > 'maxmemory'."), { name: 'ReplyError', command: { name: 'evalsha', args: ['sha', '1', 'k', 'token-1', 'C||v{"card":"4111111111111111"}'] } });
-    const error = toRedisStoreError('k', reply);
+    const error = toRedisStoreError('claim', reply);
     expect(error.cause).toBeInstanceOf(Error);
     expect((error.cause as Error).name).toBe('ReplyError');
     expect((error.cause as Error).message).toMatch(/^OOM/);

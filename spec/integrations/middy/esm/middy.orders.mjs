@@ -138,6 +138,7 @@ const eventReader = () => ({
 function renewalCounting(store) {
   const renewals = [];
   const counted = {
+    maxPayloadBytes: store.maxPayloadBytes,
     claim: (...a) => store.claim(...a),
     complete: (...a) => store.complete(...a),
     release: (...a) => store.release(...a),
