@@ -13,7 +13,7 @@ import {
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
 import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
-import { isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
+import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, ScriptRunner, type LuaScript } from './redisScripts';
 
 // A string value holds at most 512 MB (proto-max-bulk-len); the record adds its status, owner
@@ -67,6 +67,7 @@ export class RedisStore implements IdempotencyStore {
       // URL's database) only as this event, and goes on in database 0, where another
       // environment's records would be replayed.
       this.client.on('error', (err: unknown) => this.onClientError(err));
+      this.client.on('ready', () => (this.refusedAuth = undefined));
       this.ownsClient = true;
       this.countedOpen = true;
       countOpenStore((line) => this.warn(line));
@@ -84,6 +85,8 @@ export class RedisStore implements IdempotencyStore {
 
   // Set when the server refused the URL's database: every call fails with it, never in database 0.
   private refusedDatabase: Error | undefined;
+  // Set while the server refuses the URL's credentials (until a connection is ready again).
+  private refusedAuth: Error | undefined;
 
   /** Throws when the connection is not on the URL's database (checked after each reply, which the handshake's SELECT precedes). */
   private assertDatabase(operation: StoreOperation): void {
@@ -106,6 +109,7 @@ export class RedisStore implements IdempotencyStore {
    * of database 0; from then on each call fails with the configuration error.
    */
   private onClientError(err: unknown): void {
+    if (isAuthRefusal(err)) this.refusedAuth = err;
     if (!isSelectError(err)) return;
     if (isRedisOutage(err)) {
       // BUSY, LOADING, too many clients: SELECT would succeed later. Reconnect (the handshake
@@ -120,7 +124,9 @@ export class RedisStore implements IdempotencyStore {
   /** Wraps a failed command's error; a refused database explains every failure after it. */
   private fail(operation: StoreOperation, err: unknown): never {
     this.assertDatabase(operation);
-    throw toRedisStoreError(operation, err);
+    // Timeline: the handshake's AUTH is refused → ioredis reconnects → a call made meanwhile fails
+    // "max retries" (an outage, which could fail open). It failed for the refused password.
+    throw toRedisStoreError(operation, this.refusedAuth !== undefined && isRedisOutage(err) ? this.refusedAuth : err);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {

@@ -123,6 +123,21 @@ function withoutArguments(err: unknown, message: string): unknown {
 }
 
 /**
+ * Is this the server refusing the URL's credentials in the connection handshake (`AUTH` or
+ * `HELLO` answered `WRONGPASS`, `NOAUTH`, `NOPERM`)? ioredis reports it only as an 'error' event,
+ * then reconnects; a call made meanwhile fails as if Redis were down.
+ *
+ * @example
+ * ```ts
+ * client.on('error', (err) => { if (isAuthRefusal(err)) refusedAuth = err; });
+ * ```
+ */
+export function isAuthRefusal(err: unknown): err is Error {
+  const command = (err as { command?: { name?: unknown } } | null)?.command?.name;
+  return err instanceof Error && (command === 'auth' || command === 'hello') && !isRedisOutage(err);
+}
+
+/**
  * Is this the error of the connection handshake's `SELECT` (the database a URL names)? ioredis
  * reports it only as an 'error' event and then works on in database 0.
  *

@@ -1,5 +1,5 @@
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyStoreError } from '../../../lib';
-import { reconnectOnFailover, toRedisStoreError } from '../../../lib/stores/redis/redisErrors';
+import { isAuthRefusal, reconnectOnFailover, toRedisStoreError } from '../../../lib/stores/redis/redisErrors';
 
 /**
  * Which Redis failures may fail open (outages) and which never do (a server that is up and will
@@ -67,6 +67,18 @@ describe('toRedisStoreError', () => {
     const error = toRedisStoreError('claim', failure("ERR unknown command 'evalsha', with args beginning with: 'abc' '1' 'k' 'C||t1|v{\"card\":\"4242\"}' "));
     expect(error.message).toContain("ERR unknown command 'evalsha'");
     expect(error.message).not.toMatch(/4242|with args/);
+  });
+});
+
+describe('isAuthRefusal', () => {
+  const handshake = (name: string, message: string): Error => Object.assign(new Error(message), { command: { name, args: ['user', 'secret'] } });
+
+  it('is the handshake refusing the credentials (AUTH or HELLO), not an outage during it nor another command', () => {
+    expect(isAuthRefusal(handshake('auth', 'WRONGPASS invalid username-password pair or user is disabled.'))).toBe(true);
+    expect(isAuthRefusal(handshake('hello', 'NOAUTH HELLO must be called with the client already authenticated'))).toBe(true);
+    expect(isAuthRefusal(handshake('auth', 'LOADING Redis is loading the dataset in memory'))).toBe(false);
+    expect(isAuthRefusal(handshake('select', 'ERR DB index is out of range'))).toBe(false);
+    expect(isAuthRefusal(failure('WRONGPASS invalid username-password pair'))).toBe(false);
   });
 });
 
