@@ -1,3 +1,4 @@
+import { hasMethods } from '../core/check';
 import type { IdempotencyRecord } from '../core/record';
 
 /**
@@ -223,8 +224,7 @@ const STORE_METHODS = ['claim', 'complete', 'release', 'renewLease', 'get', 'del
  * ```
  */
 export function isStore(value: unknown): value is IdempotencyStore {
-  if (value === null || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  const limit = v.maxPayloadBytes;
-  return typeof limit === 'number' && limit > 0 && STORE_METHODS.every((m) => typeof v[m] === 'function');
+  if (typeof value !== 'object' || !hasMethods(value, STORE_METHODS)) return false;
+  const limit = (value as { maxPayloadBytes?: unknown }).maxPayloadBytes;
+  return typeof limit === 'number' && limit > 0;
 }
