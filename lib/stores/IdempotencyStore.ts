@@ -132,11 +132,13 @@ export type ClaimResult =
  * order to get wrong.
  *
  * Errors: a method rejects only with an `IdempotencyError` subclass, the backend's error as its
- * `cause` (see `storeFailure`): `IdempotencyStoreError` for an outage or a timeout (the only one
- * `onStoreError: 'continue'` runs through), `IdempotencyConfigError` for a misconfiguration,
+ * `cause`: `IdempotencyStoreError` for an outage or a timeout (the only one `onStoreError:
+ * 'continue'` runs through), `IdempotencyConfigError` for a misconfiguration,
  * `IdempotencyCorruptRecordError` for a record it cannot read, `IdempotencyResultError` for a
  * record too large. Messages name the store and the operation and say how to fix; they never hold
- * the key, a command's arguments, a payload or a credential.
+ * the key, a command's arguments, a payload or a credential. The library's stores build them in
+ * one place (`stores/storeFailure.ts`); any other error a custom store throws reaches callers as
+ * an `IdempotencyStoreError` (an outage) wrapping it.
  *
  * Check yours with the contract suite (`spec/helpers/storeContract.ts`); `MemoryStore` is a whole
  * backend in 150 lines. The example wraps another store, as a store adding metrics or tracing does:
