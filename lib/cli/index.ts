@@ -4,7 +4,8 @@ import { connectTarget, type RedisTarget } from './redisTarget';
 import { parseJsonExact } from '../core/key/exactJson';
 import { hashValue, recordKeyPrefix } from '../core/key/key';
 import { OPTION_TABLE } from '../core/optionTable';
-import { decodeRecord, RecordStatus, type IdempotencyRecord } from '../core/record';
+import { decodeRecord, IN_PROGRESS_HEAD, RecordStatus } from '../core/record';
+import { payloadKind } from '../engine/payload';
 
 /**
  * Operators' CLI: inspect, invalidate and list records in Redis (standalone or Cluster). The Redis
@@ -74,13 +75,7 @@ function describe(key: string, raw: string | null, pttlMs: number): Record<strin
   const base = { key, status: record.status, validated: record.validationHash !== undefined, expiresInMs: pttlMs };
   // On Redis a claim's lease is its key's expiry: while the key exists, the lease runs.
   if (record.status === RecordStatus.InProgress) return { ...base, leaseEndsInMs: pttlMs, leaseExpired: pttlMs === 0 };
-  return { ...base, result: resultKind(record), resultBytes: record.payload === undefined ? 0 : Buffer.byteLength(record.payload) };
-}
-
-function resultKind(record: IdempotencyRecord & { status: typeof RecordStatus.Completed }): string {
-  const payload = record.payload;
-  if (payload === undefined) return 'undefined';
-  return payload.startsWith('#') ? 'encrypted' : payload.startsWith('!') ? 'stored error' : 'value';
+  return { ...base, result: payloadKind(record.payload), resultBytes: record.payload === undefined ? 0 : Buffer.byteLength(record.payload) };
 }
 
 async function inspect(target: RedisTarget, flags: Flags, print: Print): Promise<void> {
@@ -109,8 +104,8 @@ async function listInProgress(target: RedisTarget, flags: Flags, json: boolean, 
   const pattern = `${globLiteral(prefix)}:${namespace === undefined ? '*' : globLiteral(namespace)}:*`;
   const found: Record<string, unknown>[] = [];
   for await (const keys of target.scan(pattern)) {
-    const heads = await target.heads(keys, 2);
-    const claims = keys.filter((_, i) => heads[i] === 'P|').slice(0, limit - found.length);
+    const heads = await target.heads(keys, IN_PROGRESS_HEAD.length);
+    const claims = keys.filter((_, i) => heads[i] === IN_PROGRESS_HEAD).slice(0, limit - found.length);
     // Claims are small (a token and two numbers): read them whole, with their lease.
     found.push(...(await Promise.all(claims.map(async (key) => describe(key, await target.get(key), await target.pttl(key))))).filter((f) => f.status === RecordStatus.InProgress));
     if (found.length >= limit) break;

@@ -82,6 +82,18 @@ export type IdempotencyRecord = InProgressRecord | CompletedRecord;
 const SEP = '|';
 
 /**
+ * How every encoded in-progress record starts, so a tool can find claims by reading two bytes of
+ * each record instead of the whole record (which, completed, may hold megabytes).
+ *
+ * @example
+ * ```ts
+ * const head = await redis.getrange(key, 0, IN_PROGRESS_HEAD.length - 1);
+ * if (head === IN_PROGRESS_HEAD) console.log('claimed, in progress');
+ * ```
+ */
+export const IN_PROGRESS_HEAD = `P${SEP}`;
+
+/**
  * Encodes a completed record from its parts, without building an object first.
  *
  * @example
@@ -103,7 +115,7 @@ export function encodeCompleted(validationHash: string | undefined, payload: str
  * ```
  */
 export function encodeInProgress(token: string, leaseExpiresAtMs: number, validationHash: string | undefined): string {
-  return `P${SEP}${token}${SEP}${leaseExpiresAtMs}${SEP}${validationHash ?? ''}`;
+  return `${IN_PROGRESS_HEAD}${token}${SEP}${leaseExpiresAtMs}${SEP}${validationHash ?? ''}`;
 }
 
 /**

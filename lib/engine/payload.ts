@@ -16,6 +16,7 @@ import type { Serializer } from '../core/serializer';
  *
  * With encryption, anything that is not a seal (plaintext, or no payload at all) is refused unless
  * `acceptPlaintext` is set: someone who can write to the store could otherwise plant a result.
+ * This file is the one place that knows these tags: the CLI asks {@link payloadKind}.
  */
 
 /** What the codec needs from the resolved options. */
@@ -32,6 +33,44 @@ export type DecodedPayload = { readonly value: unknown } | { readonly error: Rep
 const STORED_ERROR = 33; /* ! */
 const ESCAPE = 92; /* \\ */
 const UNDEFINED: DecodedPayload = { value: undefined };
+
+/**
+ * What a stored payload holds, told by its first character without opening or decoding it: for
+ * operators' tools, which must not print a result unasked.
+ *
+ * @example
+ * ```ts
+ * if (payloadKind(record.payload) === PayloadKind.Encrypted) console.log('sealed');
+ * ```
+ */
+export const PayloadKind = {
+  /** The method returned `undefined` (without encryption: no payload is stored). */
+  Undefined: 'undefined',
+  /** Sealed by `encryption`: a result or a stored failure, unreadable without the key. */
+  Encrypted: 'encrypted',
+  /** A failure stored by `cacheError`. */
+  StoredError: 'stored error',
+  /** A result, as the serializer wrote it. */
+  Value: 'value',
+} as const;
+
+/** Union of the values of {@link PayloadKind}. */
+export type PayloadKind = (typeof PayloadKind)[keyof typeof PayloadKind];
+
+/**
+ * The kind of a stored payload (see {@link PayloadKind}).
+ *
+ * @example
+ * ```ts
+ * payloadKind('!{"name":"Error","message":"declined"}'); // 'stored error'
+ * payloadKind(undefined); // 'undefined'
+ * ```
+ */
+export function payloadKind(payload: string | undefined): PayloadKind {
+  if (payload === undefined) return PayloadKind.Undefined;
+  const first = payload.charCodeAt(0);
+  return first === SEALED_MARK ? PayloadKind.Encrypted : first === STORED_ERROR ? PayloadKind.StoredError : PayloadKind.Value;
+}
 
 function context(recordKey: string, validationHash: string | undefined): SealContext {
   return { recordKey, status: RecordStatus.Completed, validationHash };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IdempotencyCorruptRecordError, IdempotencyResultError, jsonSerializer, ReplayedError, type Serializer } from '../../lib';
 import { createSealer } from '../../lib/core/encryption';
-import { checkPayloadSize, decodePayload, encodeFailure, encodeResult, type PayloadCodec } from '../../lib/engine/payload';
+import { checkPayloadSize, decodePayload, encodeFailure, encodeResult, payloadKind, PayloadKind, type PayloadCodec } from '../../lib/engine/payload';
 
 const recordKey = 'idempotency:Orders.create:ab12';
 const plain: PayloadCodec = { namespace: 'Orders.create', serializer: jsonSerializer, sealer: undefined, maxResultBytes: 1024 };
@@ -58,5 +58,16 @@ describe('payload codec', () => {
     expect(() => checkPayloadSize(plain, accented, 800)).toThrow(/802 bytes stored, over what the store holds \(800\)/);
     expect(() => checkPayloadSize({ ...plain, maxResultBytes: 801 }, accented, 10_000)).toThrow(/over maxResultBytes \(801\)/);
     expect(() => checkPayloadSize(plain, undefined, 1)).not.toThrow();
+  });
+
+  it('tells what a stored payload holds without opening it, for the CLI', () => {
+    const verbatim: PayloadCodec = { ...plain, serializer: { serialize: (v) => v as string, deserialize: (t) => t } };
+    expect(payloadKind(encodeResult(plain, undefined, recordKey, undefined))).toBe(PayloadKind.Undefined);
+    expect(payloadKind(encodeResult(plain, { ok: true }, recordKey, undefined))).toBe(PayloadKind.Value);
+    expect(payloadKind(encodeResult(verbatim, '!not an error', recordKey, undefined))).toBe(PayloadKind.Value);
+    expect(payloadKind(encodeResult(verbatim, '#not sealed', recordKey, undefined))).toBe(PayloadKind.Value);
+    expect(payloadKind(encodeFailure(plain, new Error('declined'), recordKey, undefined))).toBe(PayloadKind.StoredError);
+    expect(payloadKind(encodeFailure(sealed, new Error('declined'), recordKey, undefined))).toBe(PayloadKind.Encrypted);
+    expect(payloadKind(encodeResult(sealed, undefined, recordKey, undefined))).toBe(PayloadKind.Encrypted);
   });
 });
