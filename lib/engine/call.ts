@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { IdempotencyCompletionError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError, IdempotencyResultError } from '../core/errors';
 import { Decision, logDecision } from '../core/log';
-import { RecordStatus, type CompletedRecord, type InProgressRecord } from '../core/record';
+import { RecordStatus, type InProgressRecord } from '../core/record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from '../stores/IdempotencyStore';
 import { backoffDelayMs, nextToken, pause, releaseFailedClaim, waitDeadlineMs } from './claim';
 import { EventKey } from './eventKey';
@@ -79,7 +79,7 @@ export class IdempotentCall implements ClaimedInvocation {
       }
       if (claim.outcome !== ClaimOutcome.Existing) return this.#run(claim.outcome);
       const { record } = claim;
-      if (record.status === RecordStatus.Completed) return this.#replayCompleted(record, claim.expiresAtMs);
+      if (record.status === RecordStatus.Completed) return this.#replay(record.payload, record.validationHash, claim.expiresAtMs);
       // Timeline: our claim lands → the connection drops before the reply → the client resends
       // it → the resend finds our own claim. It is ours: run, do not report it as in progress.
       // (A client of the caller's own, with ioredis' default; a store built from a URL never resends.)
@@ -94,8 +94,7 @@ export class IdempotentCall implements ClaimedInvocation {
   }
 
   #claimRequest(): ClaimRequest {
-    const leaseMs = this.#leaseMs;
-    return { token: this.#token, leaseMs, ttlMs: Math.max(this.#config.ttlMs, leaseMs), validationHash: this.#key.validationHash, withExpiry: this.#cache !== undefined };
+    return { token: this.#token, leaseMs: this.#leaseMs, ttlMs: Math.max(this.#config.ttlMs, this.#leaseMs), validationHash: this.#key.validationHash, withExpiry: this.#cache !== undefined };
   }
 
   /** The claim failed or timed out: release our token if it may land yet, then throw, or fail open. */
@@ -124,16 +123,11 @@ export class IdempotentCall implements ClaimedInvocation {
     }
   }
 
-  /** Replays the store's completed record, and keeps it in the local cache (if on) until it expires. */
-  #replayCompleted(record: CompletedRecord, expiresAtMs: number | undefined): ReplayedInvocation {
-    const invocation = this.#replay(record.payload, record.validationHash);
-    if (this.#cache !== undefined && expiresAtMs !== undefined) {
-      this.#cache.set(this.#store, this.#key.recordKey, { payload: record.payload, validationHash: record.validationHash, expiresAtMs });
-    }
-    return invocation;
-  }
-
-  #replay(payload: string | undefined, storedHash: string | undefined): ReplayedInvocation {
+  /**
+   * Replays a completed record: from the store (then kept in the local cache, if on, until
+   * `expiresAtMs`), or from the local cache.
+   */
+  #replay(payload: string | undefined, storedHash: string | undefined, expiresAtMs?: number): ReplayedInvocation {
     this.#checkPayload(storedHash);
     const config = this.#config;
     // Decoded on every replay, so a caller that mutates its result cannot change the next one.
@@ -141,17 +135,19 @@ export class IdempotentCall implements ClaimedInvocation {
     this.#log(Decision.Hit);
     // A failure stored by cacheError replays as a thrown error.
     if ('error' in decoded) throw decoded.error;
-    return { replay: true, result: config.onReplay === undefined ? decoded.value : config.onReplay(decoded.value) };
+    const result = config.onReplay === undefined ? decoded.value : config.onReplay(decoded.value);
+    if (this.#cache !== undefined && expiresAtMs !== undefined) this.#cache.set(this.#store, this.#key.recordKey, { payload, validationHash: storedHash, expiresAtMs });
+    return { replay: true, result };
   }
 
   /** The claim is ours: the caller runs the method and finishes with `complete` or `fail`. */
   #run(outcome: ClaimOutcome): ClaimedInvocation {
     if (outcome === ClaimOutcome.TakenOver) this.#log(Decision.LeaseTakeover);
     if (this.#config.renewLease) {
+      const { recordKey } = this.#key;
       const report = (decision: Decision, error?: unknown): void => this.#log(decision, error);
-      const target = { store: this.#store, recordKey: this.#key.recordKey, token: this.#token, options: this.#config, args: this.#args, boundedAtClaim: this.#remainingAtClaim !== undefined, report };
-      this.#renewal = new LeaseRenewal(target);
-      this.#renewal.start(this.#leaseMs);
+      const target = { store: this.#store, recordKey, token: this.#token, options: this.#config, args: this.#args, boundedAtClaim: this.#remainingAtClaim !== undefined, report };
+      this.#renewal = LeaseRenewal.start(target, this.#leaseMs);
     }
     return this;
   }
@@ -225,11 +221,8 @@ export class IdempotentCall implements ClaimedInvocation {
       if (this.#config.failOpen && isOutage(cause)) return 'unrecorded';
       // Timeline: method ran (side effect done) → completion write failed. Releasing now
       // would let a retry repeat the side effect, so the claim is kept until its lease ends.
-      throw new IdempotencyCompletionError(
-        `${this.#config.namespace}: the method ran but its result could not be recorded (key hash ${this.#key.keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`,
-        result,
-        { cause },
-      );
+      const message = `${this.#config.namespace}: the method ran but its result could not be recorded (key hash ${this.#key.keyHash}); the claim is kept until its lease ends. Do not retry blindly: the side effect has happened.`;
+      throw new IdempotencyCompletionError(message, result, { cause });
     }
   }
 

@@ -13,23 +13,26 @@ export type { LambdaContextLike } from './lease';
  * The decision flow, free of decorators and of Redis. Per call (call.ts, one object per call):
  *
  *   resolve options (resolve.ts; cached until configureIdempotency changes the process defaults)
- *   derive key ── missing → IdempotencyKeyError, or (requireKey: false) run unprotected  key_missing
- *   local cache (if on): a completed record kept in process → validate → replay           hit
+ *   derive key (eventKey.ts) ─ missing → IdempotencyKeyError,
+ *                              or, with requireKey: false, run unprotected            key_missing
+ *   local cache (if on): a completed record kept in process → validate → replay       hit
  *   store.claim, lease = leaseSeconds capped at the invocation's time left (lease.ts)
- *     ├─ fails       → release own token, ≤ 250 ms (claim.ts) → throw                    store_error
- *     │                 (only an outage, onStoreError 'continue': run unprotected)         fail_open
- *     ├─ COMPLETED   → validate → decode (payload.ts) → replay; kept in the local cache   hit
- *     ├─ IN_PROGRESS → validate → IdempotencyInProgressError                              in_progress
- *     │                 ('wait': pause backoffDelayMs, re-claim, until waitSeconds or the
- *     │                 invocation's end; our own resent claim counts as claimed)
- *     └─ claimed     → (lease ended: lease_takeover) renew every lease/3 if renewLease
- *                      → the caller runs the method:
- *          resolves → cacheResult no → release (CAS on the token)                         not_stored
- *                     else encode → complete (CAS on the token); local cache              miss
- *                                   token no longer owns it → result returned              lease_lost
- *                                   store fails → IdempotencyCompletionError (claim kept)  store_error
- *          throws   → cacheError yes → complete with the stored failure                   error_stored
- *                     else release (CAS on the token), rethrow the method's error         released
+ *     ├─ fails       → release our token, ≤ 250 ms (claim.ts) → throw                 store_error
+ *     │                (an outage with onStoreError 'continue': run unprotected)      fail_open
+ *     ├─ COMPLETED   → validate → decode (payload.ts) → replay; into the local cache  hit
+ *     ├─ IN_PROGRESS → validate → IdempotencyInProgressError                          in_progress
+ *     │                ('wait': pause backoffDelayMs, re-claim with a fresh lease, until
+ *     │                waitSeconds or the invocation's end; our own resent claim is ours)
+ *     └─ claimed     → an ended claim taken over is logged                            lease_takeover
+ *                      renewLease: LeaseRenewal every lease/3, capped at the time left
+ *                      → the caller runs the method, then:
+ *          returns → cacheResult says no → release (CAS on the token)                 not_stored
+ *                    else encode → complete (CAS on the token); into the local cache  miss
+ *                      the token no longer owns the record → the result is returned   lease_lost
+ *                      the store fails → IdempotencyCompletionError, the claim kept   store_error
+ *          throws  → cacheError says yes → complete with the stored failure           error_stored
+ *                    else release (CAS on the token), rethrow the method's own error  released
+ *   validate: a record made for another payload → IdempotencyPayloadMismatchError     payload_mismatch
  */
 
 /**

@@ -129,20 +129,21 @@ export interface RenewalTarget {
  *
  * @example
  * ```ts
- * const renewal = new LeaseRenewal({ store, recordKey, token, options: config, args, boundedAtClaim: true, report });
- * renewal.start(leaseMs);
+ * const renewal = LeaseRenewal.start({ store, recordKey, token, options: config, args, boundedAtClaim: true, report }, leaseMs);
  * renewal.stop();
  * ```
  */
 export class LeaseRenewal {
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly target: RenewalTarget) {}
+  private constructor(private readonly target: RenewalTarget) {}
 
-  /** Renews every third of `leaseMs` (at least every 50 ms) until stopped. */
-  start(leaseMs: number): void {
-    this.#timer = setInterval(() => void this.#renewOnce(), Math.max(MIN_RENEWAL_INTERVAL_MS, Math.floor(leaseMs / 3)));
-    this.#timer.unref();
+  /** Renews `target`'s claim every third of `leaseMs` (at least every 50 ms) until stopped. */
+  static start(target: RenewalTarget, leaseMs: number): LeaseRenewal {
+    const renewal = new LeaseRenewal(target);
+    renewal.#timer = setInterval(() => void renewal.#renewOnce(), Math.max(MIN_RENEWAL_INTERVAL_MS, Math.floor(leaseMs / 3)));
+    renewal.#timer.unref();
+    return renewal;
   }
 
   /** No further renewals; a renewal in flight still settles, and logs nothing of a lost claim. Idempotent. */
