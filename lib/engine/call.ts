@@ -8,9 +8,9 @@ import { EventKey } from './eventKey';
 import { UNPROTECTED, type ClaimedInvocation, type Invocation, type ReplayedInvocation } from './invocation';
 import { LeaseRenewal, leaseFor, remainingMs } from './lease';
 import type { LocalCacheSlot, LocalResultCache } from './localCache';
-import { decodePayload, encodeFailure, encodeResult } from './payload';
+import { checkPayloadSize, decodePayload, encodeFailure, encodeResult } from './payload';
 import { storeFor, type ResolvedOptions } from './resolve';
-import { asStoreError, attachReleaseError, isOutage } from './storeFailure';
+import { asStoreError, attachReleaseError, isOutage } from './storeErrors';
 
 /** How a completion write ended: stored; lost (the token no longer owns the record); unrecorded (store failed, fail-open). */
 type WriteOutcome = 'stored' | 'lost' | 'unrecorded';
@@ -72,7 +72,7 @@ export class IdempotentCall implements ClaimedInvocation {
     for (let attempt = 0; ; attempt++) {
       let claim: ClaimResult;
       try {
-        claim = await this.#store.claim(this.#key.recordKey, this.#claimRequest());
+        claim = await this.#store.claim(this.#claimRequest());
       } catch (err) {
         await this.#claimFailed(err);
         return UNPROTECTED;
@@ -94,7 +94,7 @@ export class IdempotentCall implements ClaimedInvocation {
   }
 
   #claimRequest(): ClaimRequest {
-    return { token: this.#token, leaseMs: this.#leaseMs, ttlMs: Math.max(this.#config.ttlMs, this.#leaseMs), validationHash: this.#key.validationHash, withExpiry: this.#cache !== undefined };
+    return { key: this.#key.recordKey, token: this.#token, leaseMs: this.#leaseMs, ttlMs: Math.max(this.#config.ttlMs, this.#leaseMs), validationHash: this.#key.validationHash, withExpiry: this.#cache !== undefined };
   }
 
   /** The claim failed or timed out: release our token if it may land yet, then throw, or fail open. */
@@ -193,8 +193,7 @@ export class IdempotentCall implements ClaimedInvocation {
   #finish(): boolean {
     this.#renewal?.stop();
     if (this.#finished) return false;
-    this.#finished = true;
-    return true;
+    return (this.#finished = true);
   }
 
   /** The stored payload of the result; a result the codec refuses is logged, then thrown. */
@@ -207,14 +206,16 @@ export class IdempotentCall implements ClaimedInvocation {
     }
   }
 
-  /** Writes the completed record: compare-and-set on our token. */
+  /** Writes the completed record (compare-and-set on our token), once its size passed maxResultBytes and the store's limit. */
   async #record(payload: string | undefined, result: unknown): Promise<WriteOutcome> {
+    const { recordKey: key, validationHash } = this.#key;
     try {
-      return (await this.#store.complete(this.#key.recordKey, this.#token, payload, this.#key.validationHash, this.#config.ttlMs)) ? 'stored' : 'lost';
+      checkPayloadSize(this.#config, payload, this.#store.maxPayloadBytes);
+      return (await this.#store.complete({ key, token: this.#token, payload, validationHash, ttlMs: this.#config.ttlMs })) ? 'stored' : 'lost';
     } catch (err) {
       const cause = asStoreError(this.#config.namespace, 'the completion write', err);
       this.#log(Decision.StoreError, cause);
-      // The store refused the result itself (too large for it): as with maxResultBytes, say so.
+      // Too large (for maxResultBytes or the store): the caller is told, as for a serializer refusal.
       if (err instanceof IdempotencyResultError) throw err;
       // Fail-open tolerates an outage only: a misconfiguration (an ACL, a missing table) would
       // leave every result unrecorded, forever, without a word to the caller.
@@ -229,7 +230,7 @@ export class IdempotentCall implements ClaimedInvocation {
   /** Deletes our claim so a retry runs again; logs `decision`. Never throws. */
   async #release(original: unknown, decision: Decision): Promise<void> {
     try {
-      await this.#store.release(this.#key.recordKey, this.#token);
+      await this.#store.release({ key: this.#key.recordKey, token: this.#token });
       this.#log(decision);
     } catch (err) {
       // The method's own error stays the one thrown; the release failure rides along on it and the
@@ -242,8 +243,7 @@ export class IdempotentCall implements ClaimedInvocation {
 
   /** The one logging path: a decision line for this call, with its duration and key hash. */
   #log(decision: Decision, error?: unknown): void {
-    const config = this.#config;
-    const durationMs = Math.round((performance.now() - this.#startedAt) * 1000) / 1000;
-    logDecision(config.logger, config.onDecision, decision, config.namespace, durationMs, this.#key?.keyHash, error);
+    const { logger, onDecision, namespace } = this.#config;
+    logDecision(logger, onDecision, decision, namespace, Math.round((performance.now() - this.#startedAt) * 1000) / 1000, this.#key?.keyHash, error);
   }
 }

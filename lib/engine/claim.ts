@@ -96,7 +96,7 @@ const FAILED_CLAIM_RELEASE_WAIT_MS = 250;
 export async function releaseFailedClaim(store: IdempotencyStore, recordKey: string, token: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const settled = Promise.resolve()
-    .then(() => store.release(recordKey, token))
+    .then(() => store.release({ key: recordKey, token }))
     .then(
       () => undefined,
       () => undefined, // the claim's own error is the one reported

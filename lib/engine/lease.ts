@@ -1,7 +1,7 @@
 import { Decision } from '../core/log';
 import { OPTION_TABLE } from '../core/optionTable';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
-import { asStoreError } from './storeFailure';
+import { asStoreError } from './storeErrors';
 
 /**
  * How long a claim stays exclusive: the lease of the first claim, of each wait-mode re-claim and
@@ -158,7 +158,7 @@ export class LeaseRenewal {
     if (invocationOver(args, this.target.boundedAtClaim)) return this.stop();
     let owned: boolean;
     try {
-      owned = await store.renewLease(recordKey, token, leaseFor(options, remainingMs(args)));
+      owned = await store.renewLease({ key: recordKey, token, leaseMs: leaseFor(options, remainingMs(args)) });
     } catch (err) {
       return this.target.report(Decision.StoreError, asStoreError(options.namespace, 'a lease renewal', err));
     }

@@ -2,11 +2,11 @@ import { createSealer, type EncryptionOptions, type Sealer } from '../core/encry
 import { IdempotencyConfigError } from '../core/errors';
 import { compileSelector, recordKeyPrefix, type CompiledSelector } from '../core/key/key';
 import type { DecisionLog, IdempotencyLogger } from '../core/log';
-import { isStore, OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
+import { OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
 import { withDefaults } from '../core/optionTable';
 import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 import type { Serializer } from '../core/serializer';
-import type { IdempotencyStore } from '../stores/IdempotencyStore';
+import { isStore, type IdempotencyStore } from '../stores/IdempotencyStore';
 
 /**
  * Options as one call uses them: the three levels merged (method > class > process), defaults

@@ -65,7 +65,7 @@ describe('engine decisions (scripted store)', () => {
     const [complete] = store.callsOf('complete');
     expect(store.methods()).toEqual(['claim', 'complete']);
     expect(claim?.key).toBe(RECORD_KEY);
-    expect(complete).toEqual({ method: 'complete', key: RECORD_KEY, token: claim?.request.token, payload: '{"charged":true}', validationHash: undefined, ttlMs: 3_600_000 });
+    expect(complete).toEqual({ method: 'complete', key: RECORD_KEY, token: claim?.token, payload: '{"charged":true}', validationHash: undefined, ttlMs: 3_600_000 });
     expect(logger.decisions()).toEqual([Decision.Miss]);
   });
 
@@ -83,7 +83,7 @@ describe('engine decisions (scripted store)', () => {
   it('runs the method when a resent claim finds its own first attempt (the reply was lost)', async () => {
     // A client that resends after a reconnect: the first claim landed, the resend finds the claim
     // it wrote, with this call's own token.
-    store.answer('claim', ({ request }) => inProgressClaim(request.leaseMs, { token: request.token }));
+    store.answer('claim', ({ leaseMs, token }) => inProgressClaim(leaseMs, { token }));
     await expect(wrap()({ orderId: 'order-1' })).resolves.toEqual({ charged: true });
     expect(method).toHaveBeenCalledTimes(1);
     expect(store.methods()).toEqual(['claim', 'complete']);
@@ -110,7 +110,7 @@ describe('engine decisions (scripted store)', () => {
   it('replays when the validated payload matches, and claims with its hash', async () => {
     store.answer('claim', completedClaim('"stored"', hashValue('same')));
     await expect(wrap({ validate: 'body' })({ orderId: 'order-1', body: 'same' })).resolves.toBe('stored');
-    expect(store.callsOf('claim')[0]?.request.validationHash).toBe(hashValue('same'));
+    expect(store.callsOf('claim')[0]?.validationHash).toBe(hashValue('same'));
   });
 
   it('releases the claim and rethrows the original error when the method throws', async () => {
@@ -119,7 +119,7 @@ describe('engine decisions (scripted store)', () => {
     await expect(wrap()({ orderId: 'order-1' })).rejects.toBe(failure);
     const [claim] = store.callsOf('claim');
     expect(store.methods()).toEqual(['claim', 'release']);
-    expect(store.callsOf('release')).toEqual([{ method: 'release', key: RECORD_KEY, token: claim?.request.token }]);
+    expect(store.callsOf('release')).toEqual([{ method: 'release', key: RECORD_KEY, token: claim?.token }]);
     expect(logger.decisions()).toEqual([Decision.Released]);
   });
 
@@ -138,7 +138,7 @@ describe('engine decisions (scripted store)', () => {
     for (let i = 0; i < 2; i++) await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(IdempotencyStoreError);
     expect(method).not.toHaveBeenCalled();
     expect(logger.lines[0]).toMatchObject({ level: 'error', attributes: { decision: 'store_error', error: { code: 'IDEMPOTENCY_STORE' } } });
-    expect(store.callsOf('release').map((c) => c.token)).toEqual(store.callsOf('claim').map((c) => c.request.token));
+    expect(store.callsOf('release').map((c) => c.token)).toEqual(store.callsOf('claim').map((c) => c.token));
   });
 
   it("runs the method unprotected when the claim fails and onStoreError is 'continue'", async () => {
@@ -180,7 +180,7 @@ describe('engine decisions (scripted store)', () => {
     await fn('e2');
     const withLease = makeIdempotent(async function leased(_e: unknown, _c?: unknown) { return 1; }, { store, logger, leaseSeconds: 10 });
     await withLease('e3', lambdaContext(4_321));
-    expect(store.callsOf('claim').map((c) => c.request.leaseMs)).toEqual([4_321, 60_000, 4_321]);
+    expect(store.callsOf('claim').map((c) => c.leaseMs)).toEqual([4_321, 60_000, 4_321]);
   });
 
   it('takes a remaining time of zero, negative or not finite as unknown, and caps one over 15 minutes', async () => {
@@ -191,7 +191,7 @@ describe('engine decisions (scripted store)', () => {
     for (const [i, remaining] of answers.entries()) await leased(`l${i}`, lambdaContext(remaining));
     // Unknown: leaseSeconds, else the 60 s default (a 1 ms lease let an overlapping duplicate run);
     // beyond Lambda's 15 minutes: 15 minutes (1e19 reached Redis as a PX it refused).
-    expect(store.callsOf('claim').map((c) => c.request.leaseMs)).toEqual([60_000, 60_000, 60_000, 60_000, 900_000, 900_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+    expect(store.callsOf('claim').map((c) => c.leaseMs)).toEqual([60_000, 60_000, 60_000, 60_000, 900_000, 900_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
   });
 
   it('records undefined as no payload and replays it as undefined', async () => {
@@ -218,6 +218,15 @@ describe('engine decisions (scripted store)', () => {
     method.mockResolvedValueOnce('é'.repeat(600));
     await expect(wrap({ maxResultBytes: 1000 })({ orderId: 'order-1' })).rejects.toThrow(/over maxResultBytes \(1000\)/);
     expect(store.methods()).toEqual(['claim']);
+  });
+
+  it("rejects a result over what the store holds (its maxPayloadBytes) without writing it, keeping the claim", async () => {
+    store = new ScriptedStore(100);
+    method.mockResolvedValueOnce('x'.repeat(200));
+    await expect(wrap()({ orderId: 'order-1' })).rejects.toThrow(/202 bytes stored, over what the store holds \(100\)/);
+    await expect(wrap()({ orderId: 'order-2' })).resolves.toEqual({ charged: true }); // a smaller one is stored
+    expect(store.methods()).toEqual(['claim', 'claim', 'complete']);
+    expect(levels()).toEqual([['error', 'store_error'], ['info', 'miss']]);
   });
 
   it('runs without idempotency and warns, naming the path, when the key is missing and requireKey is false', async () => {

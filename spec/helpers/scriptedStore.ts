@@ -1,11 +1,11 @@
-import { ClaimOutcome, RecordStatus, type ClaimRequest, type ClaimResult, type IdempotencyRecord, type IdempotencyStore } from '../../lib';
+import { ClaimOutcome, RecordStatus, type ClaimRequest, type ClaimResult, type CompleteRequest, type IdempotencyRecord, type IdempotencyStore, type ReleaseRequest, type RenewRequest } from '../../lib';
 
-/** A call the scripted store received, with its arguments by name. */
+/** A call the scripted store received: the method, and its request as given. */
 export type StoreCall =
-  | { readonly method: 'claim'; readonly key: string; readonly request: ClaimRequest }
-  | { readonly method: 'complete'; readonly key: string; readonly token: string; readonly payload: string | undefined; readonly validationHash: string | undefined; readonly ttlMs: number }
-  | { readonly method: 'release'; readonly key: string; readonly token: string }
-  | { readonly method: 'renewLease'; readonly key: string; readonly token: string; readonly leaseMs: number }
+  | ({ readonly method: 'claim' } & ClaimRequest)
+  | ({ readonly method: 'complete' } & CompleteRequest)
+  | ({ readonly method: 'release' } & ReleaseRequest)
+  | ({ readonly method: 'renewLease' } & RenewRequest)
   | { readonly method: 'get'; readonly key: string }
   | { readonly method: 'delete'; readonly key: string };
 
@@ -26,8 +26,8 @@ export type Answer<M extends Method> = Answers[M] | Error | ((call: CallOf<M>) =
 /**
  * A store for engine tests: each method answers from its own script, in order (`answer`), then
  * with its default (claim: claimed; complete, release, renewLease: true; get: nothing; delete:
- * false). Every call is recorded with its arguments (`calls`). No Redis, no timing: each branch of
- * the engine is forced exactly.
+ * false). Every call is recorded with its request (`calls`). No Redis, no timing: each branch of
+ * the engine is forced exactly. It holds payloads of any size unless given `maxPayloadBytes`.
  *
  * @example
  * ```ts
@@ -38,6 +38,9 @@ export type Answer<M extends Method> = Answers[M] | Error | ((call: CallOf<M>) =
  */
 export class ScriptedStore implements IdempotencyStore {
   readonly calls: StoreCall[] = [];
+
+  constructor(readonly maxPayloadBytes: number = Number.POSITIVE_INFINITY) {}
+
   readonly #scripts: { [M in Method]: Array<Answer<M>> } = { claim: [], complete: [], release: [], renewLease: [], get: [], delete: [] };
 
   /** Queues answers for the next calls of `method`. */
@@ -56,20 +59,20 @@ export class ScriptedStore implements IdempotencyStore {
     return this.calls.filter((c): c is CallOf<M> => c.method === method);
   }
 
-  claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
-    return this.#run({ method: 'claim', key, request }, () => ({ outcome: ClaimOutcome.Claimed, leaseExpiresAtMs: Date.now() + request.leaseMs }));
+  claim(request: ClaimRequest): Promise<ClaimResult> {
+    return this.#run({ method: 'claim', ...request }, () => ({ outcome: ClaimOutcome.Claimed, leaseExpiresAtMs: Date.now() + request.leaseMs }));
   }
 
-  complete(key: string, token: string, payload: string | undefined, validationHash: string | undefined, ttlMs: number): Promise<boolean> {
-    return this.#run({ method: 'complete', key, token, payload, validationHash, ttlMs }, () => true);
+  complete(request: CompleteRequest): Promise<boolean> {
+    return this.#run({ method: 'complete', ...request }, () => true);
   }
 
-  release(key: string, token: string): Promise<boolean> {
-    return this.#run({ method: 'release', key, token }, () => true);
+  release(request: ReleaseRequest): Promise<boolean> {
+    return this.#run({ method: 'release', ...request }, () => true);
   }
 
-  renewLease(key: string, token: string, leaseMs: number): Promise<boolean> {
-    return this.#run({ method: 'renewLease', key, token, leaseMs }, () => true);
+  renewLease(request: RenewRequest): Promise<boolean> {
+    return this.#run({ method: 'renewLease', ...request }, () => true);
   }
 
   get(key: string): Promise<IdempotencyRecord | undefined> {

@@ -1,5 +1,8 @@
 import { IdempotencyError, IdempotencyErrorCode, IdempotencyStoreError } from '../core/errors';
 
+// How the engine reads a store's failure. The library's stores build their errors in one place
+// (stores/storeFailure.ts); a custom store may throw anything, which is an outage here.
+
 /**
  * A store call's failure as the engine reports it: the library's own errors as they are (a
  * corrupt record, a misconfiguration the store recognised), anything else as
