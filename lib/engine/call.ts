@@ -15,6 +15,9 @@ import { asStoreError, attachReleaseError, isOutage } from './storeErrors';
 /** How a completion write ended: stored; lost (the token no longer owns the record); unrecorded (store failed, fail-open). */
 type WriteOutcome = 'stored' | 'lost' | 'unrecorded';
 
+/** What {@link checkPayloadSize} reads: the namespace, and the limit besides the store's. */
+type SizeLimits = Parameters<typeof checkPayloadSize>[0];
+
 /**
  * One call, from its key to its outcome, each step a named method. It is also the run handed to
  * the caller after a claim (`complete`, `fail`, `abandon`): one object per call, and no closures,
@@ -179,7 +182,9 @@ export class IdempotentCall implements ClaimedInvocation {
     if (policy?.store ?? (cacheError !== undefined && cacheError(error))) {
       // A final failure (a declined card): stored, and replayed as the same error.
       const payload = encodeFailure(this.#config, error, this.#key.recordKey, this.#key.validationHash);
-      if ((await this.#record(payload, error).catch(() => 'unrecorded')) === 'stored') this.#log(Decision.ErrorStored);
+      // maxResultBytes is Lambda's response limit, for results: a failure is held to the store's limit only.
+      const limits = { namespace: this.#config.namespace, maxResultBytes: Number.POSITIVE_INFINITY };
+      if ((await this.#record(payload, error, limits).catch(() => 'unrecorded')) === 'stored') this.#log(Decision.ErrorStored);
       return;
     }
     await this.#release(error, Decision.Released);
@@ -206,11 +211,11 @@ export class IdempotentCall implements ClaimedInvocation {
     }
   }
 
-  /** Writes the completed record (compare-and-set on our token), once its size passed maxResultBytes and the store's limit. */
-  async #record(payload: string | undefined, result: unknown): Promise<WriteOutcome> {
+  /** Writes the completed record (compare-and-set on our token), once its size passed `limits` (maxResultBytes) and the store's limit. */
+  async #record(payload: string | undefined, result: unknown, limits: SizeLimits = this.#config): Promise<WriteOutcome> {
     const { recordKey: key, validationHash } = this.#key;
     try {
-      checkPayloadSize(this.#config, payload, this.#store.maxPayloadBytes);
+      checkPayloadSize(limits, payload, this.#store.maxPayloadBytes);
       return (await this.#store.complete({ key, token: this.#token, payload, validationHash, ttlMs: this.#config.ttlMs })) ? 'stored' : 'lost';
     } catch (err) {
       const cause = asStoreError(this.#config.namespace, 'the completion write', err);

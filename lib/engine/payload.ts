@@ -112,9 +112,10 @@ export function encodeResult(codec: PayloadCodec, result: unknown, recordKey: st
 }
 
 /**
- * Throws `IdempotencyResultError` when a stored payload (a result, or a failure kept by
- * `cacheError`) is over the smaller of `maxResultBytes` and what the store holds
- * (`store.maxPayloadBytes`), in UTF-8 bytes. The one size check: run before the write.
+ * Throws `IdempotencyResultError` when a stored payload is over the smaller of `maxResultBytes`
+ * and what the store holds (`store.maxPayloadBytes`), in UTF-8 bytes. The one size check: run
+ * before the write. A failure kept by `cacheError` is checked with `maxResultBytes: Infinity`
+ * (as before the engine split, maxResultBytes limits results only).
  *
  * @example
  * ```ts

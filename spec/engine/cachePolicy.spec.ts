@@ -42,6 +42,23 @@ describe('which outcomes are stored (cacheError, cacheResult)', () => {
     expect(executions).toBe(3);
   });
 
+  it('stores a failure cacheError keeps even when its text is over maxResultBytes (the limit is for results)', async () => {
+    // Before the engine split, maxResultBytes (Lambda's response limit) applied to results only;
+    // a too-long kept failure then was neither stored nor released: retries saw "in progress".
+    let executions = 0;
+    const message = 'declined: ' + 'x'.repeat(200);
+    const fn = makeIdempotent(async function chargeLong(_e: { id: string }) {
+      executions++;
+      throw new Error(message);
+    }, { key: 'id', store: () => redis.store, logger, maxResultBytes: 64, cacheError: () => true });
+    const id = randomUUID();
+    await expect(fn({ id })).rejects.toThrow(message);
+    const replay = await fn({ id }).catch((e: unknown) => e);
+    expect(replay).toBeInstanceOf(ReplayedError);
+    expect(replay).toMatchObject({ message });
+    expect(executions).toBe(1);
+  });
+
   it('does not store results the policy declines (HTTP 5xx), so a retry runs again', async () => {
     let executions = 0;
     const fn = makeIdempotent(async function respond(_e: { id: string }) {
