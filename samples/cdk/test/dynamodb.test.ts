@@ -72,9 +72,9 @@ describe('cdk synth (default: -c store=dynamodb)', () => {
 
   it('ships a minified bundle of the built package', () => {
     const dist = readFileSync(join(REPO_ROOT, 'dist/cjs/stores/dynamodb/DynamoDBStore.js'), 'utf8');
-    assert.ok(dist.includes('MAX_PAYLOAD_BYTES'), 'the built store names its constant');
+    assert.ok(dist.includes('ITEM_OVERHEAD_BYTES'), 'the built store names its constant');
     assert.ok(stack.bundle.includes('ReturnValuesOnConditionCheckFailure'), 'the store is in the bundle');
-    assert.ok(!stack.bundle.includes('MAX_PAYLOAD_BYTES'), 'identifiers are renamed');
+    assert.ok(!stack.bundle.includes('ITEM_OVERHEAD_BYTES'), 'identifiers are renamed');
     // One copy of the library, from its CommonJS build (`exports.X = X`), not its TypeScript
     // source: without the app's tsconfig, esbuild follows the repository tsconfig's `paths` from
     // samples/payments to lib/, and the bundle holds two libraries with two configurations.
