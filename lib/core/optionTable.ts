@@ -12,7 +12,7 @@ import { createSealer, type EncryptionOptions } from './encryption';
 import { compileSelector, type KeySelector } from './key/key';
 import { getDefaultLogger } from './log';
 import { OnStoreError, type IdempotencyOptions } from './options';
-import { isStore } from '../stores/IdempotencyStore';
+import { storeProblem } from '../stores/IdempotencyStore';
 import { isSerializer, jsonSerializer } from './serializer';
 
 /**
@@ -68,8 +68,12 @@ function checkLocalCache(name: string, value: unknown): void {
  */
 export const OPTION_TABLE = {
   store: {
-    check: (name: string, value: unknown) =>
-      expectValue(name, value, typeof value === 'function' || isStore(value), 'be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store'),
+    check: (name: string, value: unknown) => {
+      const problem = typeof value === 'function' ? undefined : storeProblem(value);
+      // An object that looks like a store (a custom store of the old contract) is told what it lacks.
+      const detail = problem !== undefined && hasMethods(value, ['claim']) ? ` (this one ${problem})` : '';
+      expectValue(name, value, problem === undefined, `be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store${detail}`);
+    },
   },
   // Built on first use: a Powertools Logger reads its settings from the environment then.
   logger: {

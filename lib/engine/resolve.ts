@@ -6,7 +6,7 @@ import { OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type L
 import { withDefaults } from '../core/optionTable';
 import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 import type { Serializer } from '../core/serializer';
-import { isStore, type IdempotencyStore } from '../stores/IdempotencyStore';
+import { storeProblem, type IdempotencyStore } from '../stores/IdempotencyStore';
 
 /**
  * Options as one call uses them: the three levels merged (method > class > process), defaults
@@ -175,8 +175,10 @@ export function storeFor(config: ResolvedOptions, self: unknown): IdempotencySto
   }
   if (typeof option !== 'function') return option;
   const store = option(self);
-  if (!isStore(store)) {
-    throw new IdempotencyConfigError(`${config.namespace}: the \`store\` function returned no IdempotencyStore; check that the store is injected before the handler runs.`);
+  const problem = storeProblem(store);
+  if (problem === undefined) return store as IdempotencyStore;
+  if (store !== null && typeof store === 'object') {
+    throw new IdempotencyConfigError(`${config.namespace}: the \`store\` function returned an object that is not an IdempotencyStore: it ${problem}.`);
   }
-  return store;
+  throw new IdempotencyConfigError(`${config.namespace}: the \`store\` function returned no IdempotencyStore; check that the store is injected before the handler runs.`);
 }

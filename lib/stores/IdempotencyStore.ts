@@ -226,7 +226,28 @@ const STORE_METHODS = ['claim', 'complete', 'release', 'renewLease', 'get', 'del
  * ```
  */
 export function isStore(value: unknown): value is IdempotencyStore {
-  if (typeof value !== 'object' || !hasMethods(value, STORE_METHODS)) return false;
+  return storeProblem(value) === undefined;
+}
+
+/**
+ * Why `value` is not an {@link IdempotencyStore}, as words for an error message; `undefined` when
+ * it is one. A store written for the positional contract has every method but no
+ * `maxPayloadBytes`: the answer then says the contract changed, not only that it is not a store.
+ *
+ * @example
+ * ```ts
+ * storeProblem(new MemoryStore()); // undefined
+ * storeProblem({ claim() {} }); // 'has no complete, release, renewLease, get, delete method'
+ * ```
+ */
+export function storeProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return 'is not an object';
+  const missing = STORE_METHODS.filter((name) => !hasMethods(value, [name]));
+  if (missing.length > 0) return `has no ${missing.join(', ')} method`;
   const limit = (value as { maxPayloadBytes?: unknown }).maxPayloadBytes;
-  return typeof limit === 'number' && limit > 0;
+  if (typeof limit === 'number' && limit > 0) return undefined;
+  return (
+    'has no positive `maxPayloadBytes`: the store contract changed (0.x), a store now declares the largest payload it holds ' +
+    'and its owner methods take one object (claim({ key, token, ... }), not claim(key, { ... })); see "Stores" in the README'
+  );
 }

@@ -59,3 +59,19 @@ describe('isStore', () => {
     for (const value of [null, undefined, 'store', () => undefined]) expect(isStore(value)).toBe(false);
   });
 });
+
+describe('a store written for the positional contract (before object arguments and maxPayloadBytes)', () => {
+  // Every method there, as an old custom store has them, but no maxPayloadBytes.
+  const oldStore = { claim: async () => undefined, complete: async () => true, release: async () => true, renewLease: async () => true, get: async () => undefined, delete: async () => false };
+
+  it('is refused at configuration with a message that names maxPayloadBytes and the contract change', () => {
+    expect(() => makeIdempotent(async (_e: { id: string }) => 1, { key: 'id', name: 'OldStore.call', store: oldStore as unknown as IdempotencyStore })).toThrow(
+      /maxPayloadBytes.*store contract changed/,
+    );
+  });
+
+  it('returned by a `store` function, is refused at the call with the same message, not "no store injected"', async () => {
+    const fn = makeIdempotent(async (_e: { id: string }) => 1, { key: 'id', name: 'OldStore.call', store: () => oldStore as unknown as IdempotencyStore, logger: new CaptureLogger() });
+    await expect(fn({ id: 'a' })).rejects.toThrow(/maxPayloadBytes.*store contract changed/);
+  });
+});
