@@ -1,7 +1,7 @@
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { IdempotencyConfigError, IdempotencyCorruptRecordError, IdempotencyPayloadMismatchError, makeIdempotent, type EncryptionOptions } from '../../lib';
 import { createSealer, type SealContext } from '../../lib/core/encryption';
-import { useRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisFixture';
 import { CaptureLogger } from '../helpers/logger';
 
 interface ProfileEvent {

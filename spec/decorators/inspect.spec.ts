@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { configureIdempotency, Idempotent, idempotencyKeyFor, MemoryStore, RecordStatus, resetIdempotencyConfig } from '../../lib';
-import { useRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisFixture';
 import { CaptureLogger } from '../helpers/logger';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { makeIdempotent, ReplayedError } from '../../lib';
-import { useRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisFixture';
 import { CaptureLogger } from '../helpers/logger';
 
 /**

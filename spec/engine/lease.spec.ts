@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Context } from 'aws-lambda';
 import {
-  hashValue,
   IdempotencyCompletionError,
   IdempotencyInProgressError,
   IdempotencyStoreError,
@@ -14,8 +13,9 @@ import {
   type ReleaseRequest,
   type ClaimResult,
 } from '../../lib';
-import { startRedisServer, type RedisServer } from '../helpers/redisServer';
-import { startStallProxy, type StallProxy } from '../helpers/stallProxy';
+import { useRedisServer } from '../helpers/redisFixture';
+import { recordKey } from '../helpers/records';
+import { startStallProxy } from '../helpers/stallProxy';
 import { lambdaContext, runningLambdaContext, sleep } from '../helpers/lambda';
 import { CaptureLogger } from '../helpers/logger';
 
@@ -25,18 +25,7 @@ import { CaptureLogger } from '../helpers/logger';
  * ioredis resends.
  */
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
-
-const recordKey = (namespace: string, id: string): string => `idempotency:${namespace}:${hashValue(id)}`;
+const redis = useRedisServer();
 
 /** A store on its own connection, closed after `body` whether it passes or fails. */
 async function withStore(url: string, commandTimeoutMs: number, body: (store: RedisStore) => Promise<void>): Promise<void> {
@@ -48,30 +37,12 @@ async function withStore(url: string, commandTimeoutMs: number, body: (store: Re
   }
 }
 
-/** A store reaching the server through a stall proxy; both closed after `body`. */
-async function throughProxy(commandTimeoutMs: number, body: (proxy: StallProxy, store: RedisStore) => Promise<void>): Promise<void> {
-  const proxy = await startStallProxy(server.port);
-  try {
-    await withStore(proxy.url, commandTimeoutMs, (store) => body(proxy, store));
-  } finally {
-    await proxy.close();
-  }
-}
-
-/** Resolves once `admin.get(key)` matches, polling every 10 ms for at most `ms`. */
-async function until(key: string, pattern: RegExp, ms = 2_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(10)) {
-    if (pattern.test((await admin.get(key)) ?? '')) return;
-  }
-  throw new Error(`${key} did not come to match ${String(pattern)} within ${ms} ms`);
-}
-
 describe('a claim that timed out and landed later', () => {
   // Whatever the store's own timeouts, the error waits at most this long for the release.
   const RELEASE_WAIT_MARGIN_MS = 1_500;
 
   it('does not lock the key: after a CLIENT PAUSE longer than the command timeout, the retry runs', async () => {
-    await withStore(server.url, 300, async (store) => {
+    await withStore(redis.server.url, 300, async (store) => {
       let runs = 0;
       const fn = makeIdempotent(async function pausedClaim(_e: { id: string }) {
         return ++runs;
@@ -79,28 +50,28 @@ describe('a claim that timed out and landed later', () => {
       await fn({ id: 'warm' });
       // Timeline: claim sent → Redis holds writes for 1 s → the claim times out (300 ms) → the
       // release, sent on the same connection, queues behind it → the pause ends: claim, then release.
-      await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+      await redis.admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
       const started = Date.now();
       await expect(fn({ id: 'paused-1' })).rejects.toThrow(IdempotencyStoreError);
       expect(Date.now() - started).toBeLessThan(300 + RELEASE_WAIT_MARGIN_MS);
       // A write on the admin connection returns once the pause is over.
-      await admin.set(recordKey('pausedClaim', 'probe'), '1', 'PX', 1_000);
+      await redis.admin.set(recordKey('pausedClaim', 'probe'), '1', 'PX', 1_000);
       await expect(fn({ id: 'paused-1' })).resolves.toBe(2);
       expect(runs).toBe(2);
     });
   });
 
   it("does not lock the key with onStoreError: 'continue' either: the unprotected run's claim is released too", async () => {
-    await withStore(server.url, 300, async (store) => {
+    await withStore(redis.server.url, 300, async (store) => {
       let runs = 0;
       const logger = new CaptureLogger();
       const fn = makeIdempotent(async function pausedOpen(_e: { id: string }) {
         return ++runs;
       }, { key: 'id', store, logger, onStoreError: 'continue' });
       await fn({ id: 'warm' });
-      await admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+      await redis.admin.call('CLIENT', 'PAUSE', '1000', 'WRITE');
       await expect(fn({ id: 'paused-2' })).resolves.toBe(2); // ran unprotected
-      await admin.set(recordKey('pausedOpen', 'probe'), '1', 'PX', 1_000);
+      await redis.admin.set(recordKey('pausedOpen', 'probe'), '1', 'PX', 1_000);
       await expect(fn({ id: 'paused-2' })).resolves.toBe(3);
       await expect(fn({ id: 'paused-2' })).resolves.toBe(3); // and now it is protected again
       expect(logger.decisions()).toEqual(['miss', 'store_error', 'fail_open', 'miss', 'hit']);
@@ -108,7 +79,7 @@ describe('a claim that timed out and landed later', () => {
   });
 
   it('does not lock the key when a stalled network path delivers the claim after it timed out', async () => {
-    await throughProxy(300, async (proxy, store) => {
+    await redis.throughProxy(300, async (proxy, store) => {
       let runs = 0;
       const fn = makeIdempotent(async function stalledClaim(_e: { id: string }) {
         return ++runs;
@@ -121,7 +92,7 @@ describe('a claim that timed out and landed later', () => {
       // The path recovers: the held claim lands, then the release behind it.
       proxy.resume();
       await expect(fn({ id: 'stalled-1' })).resolves.toBe(2);
-      expect(await admin.get(recordKey('stalledClaim', 'stalled-1'))).toMatch(/^C\|/);
+      expect(await redis.admin.get(recordKey('stalledClaim', 'stalled-1'))).toMatch(/^C\|/);
     });
   });
 });
@@ -184,7 +155,7 @@ describe('the release after a failed claim (engine, any store)', () => {
 
 describe('renewLease', () => {
   it('keeps the claim of a method that runs for several leases', async () => {
-    await withStore(server.url, 5_000, async (store) => {
+    await withStore(redis.server.url, 5_000, async (store) => {
       let executions = 0;
       const fn = makeIdempotent(async function longJob(_e: { id: string }) {
         executions++;
@@ -204,7 +175,7 @@ describe('renewLease', () => {
   });
 
   it('without renewal, the same method loses its claim after one lease (the control)', async () => {
-    await withStore(server.url, 5_000, async (store) => {
+    await withStore(redis.server.url, 5_000, async (store) => {
       let executions = 0;
       const fn = makeIdempotent(async function shortLease(_e: { id: string }) {
         executions++;
@@ -230,11 +201,11 @@ describe('a lease never outlives the invocation', () => {
   /** How far past the invocation's end the key lives, from Redis' PTTL (time read before asking). */
   const overshootMs = async (key: string, context: { deadlineMs: number }): Promise<number> => {
     const asked = Date.now();
-    return asked + (await admin.pttl(key)) - context.deadlineMs;
+    return asked + (await redis.admin.pttl(key)) - context.deadlineMs;
   };
 
   it('caps every renewal at the time left: with 1.5 s left the key never outlives the deadline', async () => {
-    await withStore(server.url, 5_000, async (store) => {
+    await withStore(redis.server.url, 5_000, async (store) => {
       const key = recordKey('renewedNearDeadline', 'r-1');
       const overshoots: number[] = [];
       const fn = makeIdempotent(async function renewedNearDeadline(_e: { id: string }, context: Context & { deadlineMs: number }) {
@@ -251,7 +222,7 @@ describe('a lease never outlives the invocation', () => {
   });
 
   it('caps each wait-mode re-claim at the time left when it is made, not when the call began', async () => {
-    await withStore(server.url, 5_000, async (store) => {
+    await withStore(redis.server.url, 5_000, async (store) => {
       const key = recordKey('waitedNearDeadline', 'w-1');
       // Another invocation holds the key for 600 ms; ours has 1.5 s in all.
       await store.claim({ key, token: 'other', leaseMs: 600, ttlMs: 600 });
@@ -271,7 +242,7 @@ describe('a context whose time left is no usable bound', () => {
     ['negative', -1_000, 60_000],
     ['over Lambda\'s 15 minutes (1e19)', 1e19, 900_000],
   ])('takes a time left of %s as unknown or caps it: an overlapping duplicate is told the call is in progress', async (_label, remaining, leaseMs) => {
-    await withStore(server.url, 5_000, async (store) => {
+    await withStore(redis.server.url, 5_000, async (store) => {
       let runs = 0;
       let open!: () => void;
       const gate = new Promise<void>((resolve) => (open = resolve));
@@ -288,7 +259,7 @@ describe('a context whose time left is no usable bound', () => {
       const first = fn({ id: 'k-1' }, lambdaContext(remaining));
       await running;
       await sleep(20); // a 1 ms lease (before) has ended by now
-      const pttl = await admin.pttl(key);
+      const pttl = await redis.admin.pttl(key);
       expect(pttl).toBeGreaterThan(leaseMs - 5_000);
       expect(pttl).toBeLessThanOrEqual(leaseMs);
       await expect(fn({ id: 'k-1' }, lambdaContext(remaining))).rejects.toThrow(IdempotencyInProgressError);
@@ -301,7 +272,7 @@ describe('a context whose time left is no usable bound', () => {
 
 describe('a completion whose reply was lost', () => {
   it('is recorded once and logs miss, not lease_lost, when a client of your own resends it after the connection drops (ioredis\' default)', async () => {
-    const proxy = await startStallProxy(server.port);
+    const proxy = await startStallProxy(redis.server.port);
     const client = new Redis(proxy.url, { commandTimeout: 2_000, autoResendUnfulfilledCommands: true });
     const store = new RedisStore(client);
     try {
@@ -315,7 +286,7 @@ describe('a completion whose reply was lost', () => {
       const key = recordKey('lostCompletionReply', 'c-1');
       await fn({ id: 'warm' });
       const call = fn({ id: 'c-1' });
-      await until(key, /^C\|/);
+      await redis.untilValue(key, /^C\|/);
       // The connection drops with the reply unsent: ioredis reconnects and resends the completion.
       proxy.cut();
       await expect(call).resolves.toBe('done');
@@ -330,7 +301,7 @@ describe('a completion whose reply was lost', () => {
   });
 
   it('is never sent again by a store built from a URL: the caller is told (IdempotencyCompletionError with the result), and the record its first attempt wrote replays', async () => {
-    await throughProxy(1_000, async (proxy, store) => {
+    await redis.throughProxy(1_000, async (proxy, store) => {
       const logger = new CaptureLogger();
       let runs = 0;
       const fn = makeIdempotent(async function lostCompletionOnce(e: { id: string }) {
@@ -341,7 +312,7 @@ describe('a completion whose reply was lost', () => {
       const key = recordKey('lostCompletionOnce', 'c-2');
       await fn({ id: 'warm' });
       const call = fn({ id: 'c-2' }).catch((e: unknown) => e);
-      await until(key, /^C\|/);
+      await redis.untilValue(key, /^C\|/);
       proxy.cut();
       // The completion's outcome is unknown to the caller (its reply was lost): it times out and
       // says so, with the result, rather than being sent again on the next connection.

@@ -3,7 +3,7 @@ import { LocalResultCache, type CachedResult } from '../../lib/engine/localCache
 import { CaptureLogger } from '../helpers/logger';
 import { sleep } from '../helpers/lambda';
 import { CountingStore } from '../helpers/countingStore';
-import { useRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisFixture';
 
 describe('LocalResultCache', () => {
   const store = new MemoryStore();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyInProgressError, makeIdempotent } from '../../lib';
-import { useRedis } from '../helpers/redisServer';
+import { useRedis } from '../helpers/redisFixture';
 import { CaptureLogger } from '../helpers/logger';
 import { sleep } from '../helpers/lambda';
 

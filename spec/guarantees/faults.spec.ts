@@ -13,6 +13,7 @@ import {
   RedisStore,
 } from '../../lib';
 import { startRedisServer, type RedisServer } from '../helpers/redisServer';
+import { useRedisServer } from '../helpers/redisFixture';
 import { startStallProxy, type StallProxy } from '../helpers/stallProxy';
 import { sleep } from '../helpers/lambda';
 import { CaptureLogger } from '../helpers/logger';
@@ -124,31 +125,10 @@ describe('Redis killed (SIGKILL) and restarted in the middle of 2,000 invocation
 });
 
 describe('network faults and partial failures', () => {
-  let server: RedisServer;
-  let admin: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
-  afterAll(async () => {
-    admin.disconnect();
-    await server.stop();
-  });
-
-  /** A RedisStore reaching the server through a stall proxy; both are closed after `body`, pass or fail. */
-  async function throughProxy(commandTimeoutMs: number, body: (proxy: StallProxy, store: RedisStore) => Promise<void>): Promise<void> {
-    const proxy = await startStallProxy(server.port);
-    const store = new RedisStore(proxy.url, { commandTimeoutMs });
-    try {
-      await body(proxy, store);
-    } finally {
-      await store.close();
-      await proxy.close();
-    }
-  }
+  const redis = useRedisServer();
 
   it('fails calls on a stalled path within the command timeout instead of hanging, then recovers', async () => {
-    await throughProxy(300, async (proxy, store) => {
+    await redis.throughProxy(300, async (proxy, store) => {
       let runs = 0;
       const fn = makeIdempotent(async function stalled(_e: { id: string }) {
         return ++runs;
@@ -164,17 +144,8 @@ describe('network faults and partial failures', () => {
     });
   });
 
-  /** Resolves once `admin.get(key)` matches (`null`: the key is gone), polling every 10 ms for at most 2 s. */
-  async function until(key: string, pattern: RegExp | null): Promise<void> {
-    for (const end = Date.now() + 2_000; Date.now() < end; await sleep(10)) {
-      const value = await admin.get(key);
-      if (pattern === null ? value === null : pattern.test(value ?? '')) return;
-    }
-    throw new Error(`${key} did not come to ${pattern === null ? 'be gone' : `match ${String(pattern)}`} within 2 s`);
-  }
-
   it('with a client of your own that resends (ioredis\' default), runs the method once when the claim landed but its reply was lost', async () => {
-    const proxy = await startStallProxy(server.port);
+    const proxy = await startStallProxy(redis.server.port);
     // What `new Redis(url)` does unless told otherwise: resend unanswered commands after a reconnect.
     const client = new Redis(proxy.url, { commandTimeout: 2_000, autoResendUnfulfilledCommands: true });
     const store = new RedisStore(client);
@@ -189,7 +160,7 @@ describe('network faults and partial failures', () => {
       proxy.stall('replies');
       const call = fn({ id: 'lost-1' });
       // The claim reaches Redis; its reply is held.
-      await until(recordKey, /^P\|/);
+      await redis.untilValue(recordKey, /^P\|/);
       // The connection drops with the reply unsent: ioredis reconnects and resends the claim, which
       // finds the claim its first attempt wrote, with its own token.
       proxy.cut();
@@ -204,7 +175,7 @@ describe('network faults and partial failures', () => {
   });
 
   it('with a store built from a URL, never resends a claim whose reply was lost: the call fails, its release removes the claim, the retry runs once', async () => {
-    await throughProxy(1_000, async (proxy, store) => {
+    await redis.throughProxy(1_000, async (proxy, store) => {
       const logger = new CaptureLogger();
       let runs = 0;
       const fn = makeIdempotent(async function lostReplyOnce(_e: { id: string }) {
@@ -214,13 +185,13 @@ describe('network faults and partial failures', () => {
       await fn({ id: 'warm' });
       proxy.stall('replies');
       const call = fn({ id: 'lost-2' });
-      await until(recordKey, /^P\|/);
+      await redis.untilValue(recordKey, /^P\|/);
       proxy.cut();
       // Timeline: claim landed → connection dropped → reconnect (the claim is not sent again) → the
       // claim times out → the engine releases its token on the new connection → the claim is gone.
       await expect(call).rejects.toThrow(IdempotencyStoreError);
       expect(runs).toBe(1);
-      await until(recordKey, null);
+      await redis.untilValue(recordKey, null);
       await expect(fn({ id: 'lost-2' })).resolves.toBe(2);
       await expect(fn({ id: 'lost-2' })).resolves.toBe(2);
       expect(logger.decisions()).toEqual(['miss', 'store_error', 'miss', 'hit']);
@@ -228,7 +199,7 @@ describe('network faults and partial failures', () => {
   });
 
   it('surfaces a completion write that fails after the side effect, logs it at error level, and never runs the side effect again on retry', async () => {
-    await throughProxy(300, async (proxy, store) => {
+    await redis.throughProxy(300, async (proxy, store) => {
       const logger = new CaptureLogger();
       let charges = 0;
       const fn = makeIdempotent(async function chargeCard(_e: { id: string }) {
@@ -248,7 +219,7 @@ describe('network faults and partial failures', () => {
       // The completion held in the proxy is lost with the connection, and a store built from a URL
       // never sends it again: the claim is kept, so the retry is told to wait, never charged again.
       await expect(fn({ id: 'card-1' })).rejects.toThrow(IdempotencyInProgressError);
-      expect(await admin.get(`idempotency:chargeCard:${hashValue('card-1')}`)).toMatch(/^P\|/);
+      expect(await redis.admin.get(`idempotency:chargeCard:${hashValue('card-1')}`)).toMatch(/^P\|/);
       expect(charges).toBe(1);
     });
   });
@@ -257,12 +228,14 @@ describe('network faults and partial failures', () => {
     const crasher = `
       const { makeIdempotent, RedisStore } = require('lambda-idempotency');
       const store = new RedisStore(process.env.REDIS_URL);
-      const fn = makeIdempotent(async function settle(e) { process.exit(3); }, { key: 'id', store, leaseSeconds: 1, logger: { info() {}, warn() {}, error() {} } });
+      const fn = makeIdempotent(async function settle(e) { process.exit(3); }, { key: 'id', store, leaseSeconds: 3, logger: { info() {}, warn() {}, error() {} } });
       fn({ id: 'crash-1' });`;
-    await expect(run(process.execPath, ['-e', crasher], { cwd: ROOT, env: { REDIS_URL: server.url } })).rejects.toThrow(/code 3|failed/);
-    expect(await admin.get(`idempotency:settle:${hashValue('crash-1')}`)).toMatch(/^P\|/);
+    // A 3 s lease: the checks below must read the crashed claim before it ends, even when a busy
+    // machine is slow to reap the child.
+    await expect(run(process.execPath, ['-e', crasher], { cwd: ROOT, env: { REDIS_URL: redis.server.url } })).rejects.toThrow(/exit code 3\)/);
+    expect(await redis.admin.get(`idempotency:settle:${hashValue('crash-1')}`)).toMatch(/^P\|/);
 
-    const store = new RedisStore(server.url);
+    const store = new RedisStore(redis.server.url);
     try {
       let executions = 0;
       const settle = makeIdempotent(async function settle(_e: { id: string }) {
@@ -271,7 +244,7 @@ describe('network faults and partial failures', () => {
         return 'settled';
       }, { key: 'id', store, logger: new CaptureLogger() });
       await expect(settle({ id: 'crash-1' })).rejects.toThrow(IdempotencyInProgressError);
-      await sleep(1_100);
+      await redis.untilValue(`idempotency:settle:${hashValue('crash-1')}`, null, 5_000);
       const retries = await Promise.allSettled(Array.from({ length: 50 }, () => settle({ id: 'crash-1' })));
       expect(executions).toBe(1);
       expect(retries.every((r) => r.status === 'fulfilled' || r.reason instanceof IdempotencyInProgressError)).toBe(true);
@@ -282,7 +255,7 @@ describe('network faults and partial failures', () => {
   });
 
   it("runs the method unprotected with onStoreError: 'continue' and logs a warning each time", async () => {
-    const proxy = await startStallProxy(server.port);
+    const proxy = await startStallProxy(redis.server.port);
     await proxy.close(); // nothing listens there any more
     const store = new RedisStore(proxy.url);
     const logger = new CaptureLogger();

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
-import { RedisStore, type RedisStoreOptions } from '../../lib';
 
 /** A `redis-server` process this suite owns, on a free loopback port. */
 export interface RedisServer {
@@ -127,31 +125,3 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
 /** The `REDIS_URL` to test against as well, when the environment gives one. */
 export const externalRedisUrl: string | undefined = process.env.REDIS_URL || undefined;
-
-/** A spawned server with a store and an admin client on it, for one describe block. */
-export interface RedisFixture {
-  readonly server: RedisServer;
-  /** A RedisStore built from the server's URL. */
-  readonly store: RedisStore;
-  /** A plain ioredis client, to read or plant records. */
-  readonly admin: Redis;
-}
-
-/**
- * Spawns a redis-server with a store and an admin client in `beforeAll`, and closes all three in
- * `afterAll`. Read the fields inside tests or hooks (they are set once the server is up).
- */
-export function useRedis(options: { store?: RedisStoreOptions; server?: RedisServerOptions } = {}): RedisFixture {
-  const fixture = {} as { server: RedisServer; store: RedisStore; admin: Redis };
-  beforeAll(async () => {
-    fixture.server = await startRedisServer(options.server);
-    fixture.store = new RedisStore(fixture.server.url, options.store);
-    fixture.admin = new Redis(fixture.server.url);
-  });
-  afterAll(async () => {
-    fixture.admin.disconnect();
-    await fixture.store.close();
-    await fixture.server.stop();
-  });
-  return fixture;
-}

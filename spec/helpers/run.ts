@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 export function run(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
+      if (err) reject(new Error(`${file} ${args.join(' ')} failed (exit code ${String(err.code)}): ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
   });

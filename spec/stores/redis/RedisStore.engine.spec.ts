@@ -1,6 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import { hashValue, IdempotencyCorruptRecordError, makeIdempotent, RedisStore, resetIdempotencyConfig } from '../../../lib';
-import { startRedisServer, type RedisServer } from '../../helpers/redisServer';
+import { useRedisServer } from '../../helpers/redisFixture';
+import { recordKey } from '../../helpers/records';
 import { lambdaContext, sleep } from '../../helpers/lambda';
 import { CaptureLogger } from '../../helpers/logger';
 
@@ -10,22 +11,11 @@ import { CaptureLogger } from '../../helpers/logger';
  * The engine's own decisions are tested over a scripted store (spec/engine/engine.spec.ts).
  */
 
-let server: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.url);
-});
-afterAll(async () => {
-  admin.disconnect();
-  await server.stop();
-});
-
-const recordKey = (namespace: string, id: string): string => `idempotency:${namespace}:${hashValue(id)}`;
+const redis = useRedisServer();
 
 /** The commands clients send while `action` runs (MONITOR; commands a script runs inside Redis are left out). */
 async function commandsOf(action: () => Promise<unknown>): Promise<string[]> {
-  const owner = new Redis(server.url);
+  const owner = new Redis(redis.server.url);
   // Ready first: another client's command landing in the same TCP chunk as MONITOR's +OK is read
   // by ioredis as a reply.
   await owner.ping();
@@ -50,16 +40,16 @@ describe('the engine on RedisStore', () => {
   afterEach(() => resetIdempotencyConfig());
 
   it('sends a script with EVAL the first time, with EVALSHA once Redis has it, and with EVAL again after NOSCRIPT', async () => {
-    const store = new RedisStore(server.url);
+    const store = new RedisStore(redis.server.url);
     const charge = makeIdempotent(async function evalCharge(event: { id: string }) { return { ok: event.id }; }, { key: 'id', store, logger: new CaptureLogger() });
     try {
-      await admin.script('FLUSH');
+      await redis.admin.script('FLUSH');
       // A new store's first call also connects (HELLO, ready-check INFO) and checks the eviction
       // policy (INFO, tested in RedisStore.spec.ts): left out here.
       const first = await commandsOf(() => charge({ id: 'a' }));
       expect(first.filter((command) => command !== 'hello' && command !== 'info')).toEqual(['set', 'eval']);
       expect(await commandsOf(() => charge({ id: 'b' }))).toEqual(['set', 'evalsha']);
-      await admin.script('FLUSH'); // as after a restart: the store still thinks Redis has it
+      await redis.admin.script('FLUSH'); // as after a restart: the store still thinks Redis has it
       expect(await commandsOf(() => charge({ id: 'c' }))).toEqual(['set', 'evalsha', 'eval']);
     } finally {
       await store.close();
@@ -67,7 +57,7 @@ describe('the engine on RedisStore', () => {
   });
 
   it('claims with one SET NX GET, and with the claim script from then on when Redis refuses it (before 7)', async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(redis.server.url);
     // Redis 6.2 answers SET with both NX and GET with "ERR syntax error"; everything else is real.
     let refused = 0;
     const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
@@ -94,11 +84,11 @@ describe('the engine on RedisStore', () => {
   });
 
   it('stores the completed record with the claim\'s owner token and the TTL, an undefined result as `u`', async () => {
-    const store = new RedisStore(server.url);
+    const store = new RedisStore(redis.server.url);
     let claimed: string | null = null;
     const charge = makeIdempotent(
       async function recordCharge(event: { id: string; nothing?: boolean }) {
-        claimed = await admin.get(recordKey('recordCharge', event.id));
+        claimed = await redis.admin.get(recordKey('recordCharge', event.id));
         return event.nothing ? undefined : { charged: true };
       },
       { key: 'id', store, logger: new CaptureLogger() },
@@ -107,12 +97,12 @@ describe('the engine on RedisStore', () => {
       await charge({ id: 'order-1' });
       const token = /^P\|([^|]+)\|\d+\|$/.exec(claimed ?? '')?.[1];
       expect(token).toBeDefined();
-      expect(await admin.get(recordKey('recordCharge', 'order-1'))).toBe(`C||t${token}|v{"charged":true}`);
-      expect(await admin.pttl(recordKey('recordCharge', 'order-1'))).toBeGreaterThan(3_590_000);
+      expect(await redis.admin.get(recordKey('recordCharge', 'order-1'))).toBe(`C||t${token}|v{"charged":true}`);
+      expect(await redis.admin.pttl(recordKey('recordCharge', 'order-1'))).toBeGreaterThan(3_590_000);
 
       await expect(charge({ id: 'order-2', nothing: true })).resolves.toBeUndefined();
       const undefinedToken = /^P\|([^|]+)\|/.exec(claimed ?? '')?.[1];
-      expect(await admin.get(recordKey('recordCharge', 'order-2'))).toBe(`C||t${undefinedToken}|u`);
+      expect(await redis.admin.get(recordKey('recordCharge', 'order-2'))).toBe(`C||t${undefinedToken}|u`);
       await expect(charge({ id: 'order-2', nothing: true })).resolves.toBeUndefined();
     } finally {
       await store.close();
@@ -120,11 +110,11 @@ describe('the engine on RedisStore', () => {
   });
 
   it('makes the lease the claim key\'s own expiry (PX), bounded by the Lambda remaining time and leaseSeconds', async () => {
-    const store = new RedisStore(server.url);
+    const store = new RedisStore(redis.server.url);
     const pttls: number[] = [];
     const options = { store, logger: new CaptureLogger() };
     async function observe(this: void, event: string): Promise<number> {
-      pttls.push(await admin.pttl(`idempotency:${event.split('/')[0]}:${hashValue(event)}`));
+      pttls.push(await redis.admin.pttl(`idempotency:${event.split('/')[0]}:${hashValue(event)}`));
       return 1;
     }
     const bounded = makeIdempotent(async function pxBounded(event: string, _context?: unknown) { return observe(event); }, options);
@@ -146,10 +136,10 @@ describe('the engine on RedisStore', () => {
   });
 
   it.each([
-    ['a string that is no record', (key: string) => admin.set(key, 'garbage')],
-    ['a key of another type (WRONGTYPE)', (key: string) => admin.hset(key, 'status', 'COMPLETED')],
+    ['a string that is no record', (key: string) => redis.admin.set(key, 'garbage')],
+    ['a key of another type (WRONGTYPE)', (key: string) => redis.admin.hset(key, 'status', 'COMPLETED')],
   ])("never runs the method over %s, even with onStoreError 'continue'", async (_what, plant) => {
-    const store = new RedisStore(server.url);
+    const store = new RedisStore(redis.server.url);
     let ran = 0;
     const charge = makeIdempotent(async function corruptCharge(_event: { id: string }) { return ++ran; }, { key: 'id', store, logger: new CaptureLogger(), onStoreError: 'continue' });
     try {

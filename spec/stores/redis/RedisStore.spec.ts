@@ -16,7 +16,8 @@ import {
 } from '../../../lib';
 import { getDefaultLogger } from '../../../lib/core/log';
 import { parseInfo } from '../../../lib/stores/redis/redisDiagnostics';
-import { freePort, startRedisServer, useRedis, type RedisServer } from '../../helpers/redisServer';
+import { freePort, startRedisServer, type RedisServer } from '../../helpers/redisServer';
+import { useRedis } from '../../helpers/redisFixture';
 import { CaptureLogger } from '../../helpers/logger';
 import { sleep } from '../../helpers/lambda';
 
