@@ -2,7 +2,7 @@
  * lambda-idempotency: make class-style AWS Lambda handlers idempotent with one decorator.
  * Named exports only; optional integrations live behind subpath exports.
  */
-export { Idempotent, IdempotentClass, getIdempotencyOptions, type IdempotentMethodDecorator } from './decorators/Idempotent';
+export { Idempotent, IdempotentClass, getIdempotencyOptions, type ExpectedAnAsyncMethod, type IdempotentMethodDecorator } from './decorators/Idempotent';
 export { makeIdempotent } from './wrapper/makeIdempotent';
 export { idempotencyKeyFor } from './decorators/inspect';
 export { jsonSerializer, richSerializer, type Serializer } from './core/serializer';

@@ -12,8 +12,26 @@ import { validateOptions } from '../core/validateOptions';
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
 /**
+ * The type a method that is not async meets when it is decorated: its one property is the fix, so
+ * the compiler's error says it (one error, instead of every overload's mismatch).
+ *
+ * @example
+ * ```ts
+ * // error: Property '@Idempotent decorates async methods only: ...' is missing in type ...
+ * class Orders { @Idempotent('id') create(e: { id: string }) { return 1; } }
+ * ```
+ */
+export interface ExpectedAnAsyncMethod {
+  readonly '@Idempotent decorates async methods only: declare the method async (or make it return a Promise)': never;
+}
+
+/** `unknown` (no constraint) for an async method, else {@link ExpectedAnAsyncMethod}. */
+type AsyncMethodCheck<Method> = Method extends AsyncMethod ? unknown : ExpectedAnAsyncMethod;
+
+/**
  * A decorator usable in both dialects: legacy `experimentalDecorators` (NestJS) and TC39 standard
- * decorators (TypeScript 5 without the flag). Only async methods can be decorated.
+ * decorators (TypeScript 5 without the flag). Only async methods can be decorated; another method
+ * gets one error that says so ({@link ExpectedAnAsyncMethod}).
  *
  * @example
  * ```ts
@@ -21,8 +39,15 @@ type AsyncMethod = (...args: never[]) => Promise<unknown>;
  * ```
  */
 export interface IdempotentMethodDecorator {
-  <T extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
-  <T extends AsyncMethod>(value: T, context: ClassMethodDecoratorContext): T;
+  // One signature for both dialects (not two overloads): a mismatch is then reported once, with
+  // its cause, instead of as every overload's failure. `Site` is the property key (legacy) or the
+  // decorator context (TC39). The check sits on the descriptor (legacy) or the context (TC39):
+  // there the compiler prints the missing property, whose name is the fix.
+  <Method, Site extends string | symbol | ClassMethodDecoratorContext>(
+    targetOrMethod: Site extends ClassMethodDecoratorContext ? Method : object,
+    site: Site & (Site extends ClassMethodDecoratorContext ? AsyncMethodCheck<Method> : unknown),
+    descriptor?: TypedPropertyDescriptor<Method> & AsyncMethodCheck<Method>,
+  ): Site extends ClassMethodDecoratorContext ? Method : TypedPropertyDescriptor<Method>;
 }
 
 /**

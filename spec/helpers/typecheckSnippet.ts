@@ -46,6 +46,9 @@ function compilerOptions(): ts.CompilerOptions {
   return options;
 }
 
+/** Which decorator dialect a snippet is checked in: `legacy` (tsconfig.json) or TC39 `standard`. */
+export type DecoratorDialect = 'legacy' | 'standard';
+
 // Parsed once per process: lib and the declaration files do not change between snippets.
 const parsed = new Map<string, ts.SourceFile | undefined>();
 
@@ -66,18 +69,20 @@ function snippetHost(fileName: string, text: string): ts.CompilerHost {
 /**
  * Type-checks `source` preceded by `prelude` (its imports) as one module of the repository, and
  * returns its diagnostics as `line N: message`, N counted in `source` (0: in the prelude). Unused
- * declarations are allowed: an example shows a class without using every name.
+ * declarations are allowed: an example shows a class without using every name. Decorators are
+ * checked in the `legacy` dialect unless `dialect` says `standard`.
  *
  * @example
  * ```ts
  * expect(typecheckSnippet(example, "import { MemoryStore } from 'lambda-idempotency';")).toEqual([]);
  * ```
  */
-export function typecheckSnippet(source: string, prelude = ''): string[] {
+export function typecheckSnippet(source: string, prelude = '', dialect: DecoratorDialect = 'legacy'): string[] {
   const fileName = join(ROOT, 'spec', '__snippet__.ts');
   const head = prelude === '' ? '' : `${prelude}\n`;
   const text = head + source;
-  const program = ts.createProgram([fileName], compilerOptions(), snippetHost(fileName, text));
+  const programOptions = { ...compilerOptions(), experimentalDecorators: dialect === 'legacy' };
+  const program = ts.createProgram([fileName], programOptions, snippetHost(fileName, text));
   const file = program.getSourceFile(fileName) as ts.SourceFile;
   const preludeLines = head.split('\n').length - 1;
   return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) => {

@@ -7,7 +7,7 @@ import {
   type KeyRejection,
 } from '../../core/errors';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from './httpKey';
-import { isHttpResponse, wantsMultiValueHeaders, type HttpResponse } from './httpResponse';
+import { isHttpResponse, wantsMultiValueHeaders, type HttpProblemResponse, type HttpResponse } from './httpResponse';
 
 /**
  * Idempotency errors as `application/problem+json` responses (RFC 9457). Each status tells the
@@ -18,7 +18,7 @@ import { isHttpResponse, wantsMultiValueHeaders, type HttpResponse } from './htt
 /** The longest `Retry-After` a 409 in-progress answer gives, in seconds. */
 const MAX_RETRY_AFTER_SECONDS = 5;
 
-function problem(event: unknown, statusCode: number, type: string, title: string, detail: string, headers: Record<string, string> = {}): HttpResponse {
+function problem(event: unknown, statusCode: number, type: string, title: string, detail: string, headers: Record<string, string> = {}): HttpProblemResponse {
   const all: Record<string, string> = { 'content-type': 'application/problem+json', ...headers };
   const body = JSON.stringify({ type: `urn:lambda-idempotency:problem:${type}`, title, status: statusCode, detail });
   if (!wantsMultiValueHeaders(event)) return { statusCode, headers: all, body };
@@ -39,7 +39,7 @@ function rejectionOf(error: IdempotencyError): IdempotencyKeyRejectedError | und
   return error.cause instanceof IdempotencyKeyRejectedError ? error.cause : undefined;
 }
 
-function keyProblem(error: IdempotencyError, event: unknown): HttpResponse {
+function keyProblem(error: IdempotencyError, event: unknown): HttpProblemResponse {
   const rejection = rejectionOf(error);
   if (rejection !== undefined) return problem(event, 400, 'key-invalid', 'Idempotency-Key is invalid', KEY_DETAIL[rejection.reason]);
   return problem(event, 400, 'key-missing', 'Idempotency-Key is missing', 'This operation is idempotent and requires a valid Idempotency-Key header.');
@@ -47,7 +47,7 @@ function keyProblem(error: IdempotencyError, event: unknown): HttpResponse {
 
 // The method ran (the side effect happened) but its response was not recorded: the client must
 // not resend the request under a new key, and the same key would run it again after the lease.
-function notRecorded(event: unknown): HttpResponse {
+function notRecorded(event: unknown): HttpProblemResponse {
   return problem(
     event,
     500,
@@ -120,7 +120,8 @@ export function problemResponse(error: unknown, event?: unknown): HttpResponse |
 /**
  * Wraps a handler so idempotency errors become the responses of {@link problemResponse}; other
  * errors (and `IdempotencyConfigError`) are rethrown. `eventArgIndex` is where the event is among
- * the arguments, as in the idempotency options.
+ * the arguments, as in the idempotency options. The result type says so: the handler's own result,
+ * or an {@link HttpProblemResponse}.
  *
  * @example
  * ```ts
@@ -130,14 +131,15 @@ export function problemResponse(error: unknown, event?: unknown): HttpResponse |
 export function withProblemResponses<TArgs extends unknown[], TResult>(
   handler: (...args: TArgs) => Promise<TResult>,
   eventArgIndex = 0,
-): (...args: TArgs) => Promise<TResult | HttpResponse> {
+): (...args: TArgs) => Promise<TResult | HttpProblemResponse> {
   return async function (this: unknown, ...args: TArgs) {
     try {
       return await handler.apply(this, args);
     } catch (err) {
       const response = problemResponse(err, args[eventArgIndex]);
       if (response === undefined) throw err;
-      return response;
+      // Either a problem response, or (IdempotencyCompletionError) the handler's own result.
+      return response as TResult | HttpProblemResponse;
     }
   };
 }

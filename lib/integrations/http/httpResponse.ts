@@ -21,6 +21,20 @@ export interface HttpResponse {
 }
 
 /**
+ * What `@IdempotentHttp` and {@link withProblemResponses} answer instead of running the method (a
+ * missing or invalid key, a request in progress, a store outage): an `application/problem+json`
+ * proxy result, with `multiValueHeaders` when the event came with them (an ALB so configured).
+ *
+ * @example
+ * ```ts
+ * const answer: HttpProblemResponse = { statusCode: 409, headers: { 'retry-after': '1' }, body: '{"status":409}' };
+ * ```
+ */
+export type HttpProblemResponse =
+  | { statusCode: number; headers: Record<string, string>; body: string }
+  | { statusCode: number; multiValueHeaders: Record<string, string[]>; body: string };
+
+/**
  * The header a replayed response carries (value `true`).
  *
  * @example

@@ -1,11 +1,11 @@
 import { IdempotencyConfigError } from '../../core/errors';
-import { Idempotent, type IdempotentMethodDecorator } from '../../decorators/Idempotent';
+import { Idempotent, type ExpectedAnAsyncMethod } from '../../decorators/Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from '../../core/key/key';
 import type { IdempotencyOptions, ReplayHook } from '../../core/options';
 import { layerOptions } from '../../core/processDefaults';
 import { callerScope } from './httpCaller';
 import { readIdempotencyKey } from './httpKey';
-import { isStorableResponse, markReplayed, withoutCookies } from './httpResponse';
+import { isStorableResponse, markReplayed, withoutCookies, type HttpProblemResponse } from './httpResponse';
 import { withProblemResponses } from './httpProblem';
 
 /**
@@ -18,7 +18,7 @@ import { withProblemResponses } from './httpProblem';
 
 export { callerScope } from './httpCaller';
 export { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './httpKey';
-export { isHttpResponse, isStorableResponse, markReplayed, REPLAYED_HEADER, withoutCookies, type HttpResponse } from './httpResponse';
+export { isHttpResponse, isStorableResponse, markReplayed, REPLAYED_HEADER, withoutCookies, type HttpProblemResponse, type HttpResponse } from './httpResponse';
 export { problemResponse, withProblemResponses } from './httpProblem';
 export { IdempotencyKeyRejectedError, type KeyRejection } from '../../core/errors';
 
@@ -138,18 +138,61 @@ export function httpIdempotencyOptions(options: HttpIdempotencyOptions = {}): Id
 }
 
 /**
+ * The type a method meets under `@IdempotentHttp` when its declared result cannot hold the problem
+ * response the decorator may return instead (a method typed `Promise<{ paymentId: string }>` would
+ * otherwise promise a `paymentId` that a 400 answer lacks). Its one property is the fix.
+ *
+ * @example
+ * ```ts
+ * // error: Property '@IdempotentHttp may answer with a problem response ...' is missing
+ * class Payments { @IdempotentHttp() async create(e: APIGatewayProxyEventV2): Promise<{ paymentId: string }> { ... } }
+ * ```
+ */
+export interface ExpectedAnHttpResult {
+  readonly '@IdempotentHttp may answer with a problem response ({ statusCode, headers, body }) instead of running the method: declare the result as Promise<HttpResponse> or your event source result type (APIGatewayProxyResultV2, APIGatewayProxyResult, ALBResult)': never;
+}
+
+/** `unknown` (no constraint) when the method's result type admits an {@link HttpProblemResponse}. */
+type HttpMethodCheck<Method> = Method extends (...args: never[]) => Promise<infer Result>
+  ? [HttpProblemResponse] extends [Result]
+    ? unknown
+    : ExpectedAnHttpResult
+  : ExpectedAnAsyncMethod;
+
+/**
+ * `@IdempotentHttp` in both decorator dialects. It takes an async method whose declared result
+ * admits the {@link HttpProblemResponse} it may return instead ({@link ExpectedAnHttpResult}
+ * otherwise), so the method's type stays true after decoration.
+ *
+ * @example
+ * ```ts
+ * const payments: IdempotentHttpDecorator = IdempotentHttp({ ttlSeconds: 86_400 });
+ * ```
+ */
+export interface IdempotentHttpDecorator {
+  <Method, Site extends string | symbol | ClassMethodDecoratorContext>(
+    targetOrMethod: Site extends ClassMethodDecoratorContext ? Method : object,
+    site: Site & (Site extends ClassMethodDecoratorContext ? HttpMethodCheck<Method> : unknown),
+    descriptor?: TypedPropertyDescriptor<Method> & HttpMethodCheck<Method>,
+  ): Site extends ClassMethodDecoratorContext ? Method : TypedPropertyDescriptor<Method>;
+}
+
+/**
  * `@Idempotent` for API Gateway and ALB endpoints: {@link httpIdempotencyOptions} plus
- * {@link withProblemResponses}, in either decorator dialect.
+ * {@link withProblemResponses}, in either decorator dialect. The method's declared result must
+ * admit the problem responses (see {@link IdempotentHttpDecorator}).
  *
  * @example
  * ```ts
  * class PaymentsApi {
  *   @IdempotentHttp({ ttlSeconds: 86_400 })
- *   async create(event: APIGatewayProxyEventV2) { return { statusCode: 201, body: '...' }; }
+ *   async create(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> {
+ *     return { statusCode: 201, body: '...' };
+ *   }
  * }
  * ```
  */
-export function IdempotentHttp(options: HttpIdempotencyOptions = {}): IdempotentMethodDecorator {
+export function IdempotentHttp(options: HttpIdempotencyOptions = {}): IdempotentHttpDecorator {
   const idempotent = Idempotent(httpIdempotencyOptions(options));
   const eventArgIndex = options.eventArgIndex ?? 0;
   return function (target: object, key: string | symbol | ClassMethodDecoratorContext, descriptor?: PropertyDescriptor) {
@@ -159,5 +202,5 @@ export function IdempotentHttp(options: HttpIdempotencyOptions = {}): Idempotent
     const result = (idempotent as (t: object, k: string | symbol, d: PropertyDescriptor) => PropertyDescriptor)(target, key, descriptor as PropertyDescriptor);
     result.value = withProblemResponses(result.value, eventArgIndex);
     return result;
-  } as IdempotentMethodDecorator;
+  } as IdempotentHttpDecorator;
 }
