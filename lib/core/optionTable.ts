@@ -11,6 +11,7 @@ import {
 import { createSealer, type EncryptionOptions } from './encryption';
 import { compileSelector, type KeySelector } from './key/key';
 import { getDefaultLogger } from './log';
+import { isLoggerOption } from './loggerShape';
 import { OnStoreError, type IdempotencyOptions } from './options';
 import { storeProblem } from '../stores/IdempotencyStore';
 import { isSerializer, jsonSerializer } from './serializer';
@@ -78,7 +79,8 @@ export const OPTION_TABLE = {
   // Built on first use: a Powertools Logger reads its settings from the environment then.
   logger: {
     defaultFrom: getDefaultLogger,
-    check: (name: string, value: unknown) => expectValue(name, value, hasMethods(value, ['info', 'warn', 'error']), 'have info, warn and error methods (a Powertools Logger)'),
+    check: (name: string, value: unknown) =>
+      expectValue(name, value, isLoggerOption(value), 'have info, warn and error methods (a Powertools Logger), or log, warn and error (a NestJS Logger)'),
   },
   key: { check: checkSelector },
   validate: { check: checkSelector },

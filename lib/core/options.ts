@@ -1,6 +1,7 @@
 import type { KeySelector } from './key/key';
 import type { EncryptionOptions } from './encryption';
-import type { DecisionLog, IdempotencyLogger } from './log';
+import type { DecisionLog } from './log';
+import type { LoggerOption } from './loggerShape';
 import type { Serializer } from './serializer';
 import type { IdempotencyStore } from '../stores/IdempotencyStore';
 
@@ -52,11 +53,13 @@ export interface IdempotencyDefaults {
    */
   readonly store?: StoreOption;
   /**
-   * Logger for the decision lines (Powertools `Logger` or compatible). A logger that throws never
-   * changes a call's result (the failure is reported once per process as a warning).
+   * Logger for the decision lines: Powertools `Logger` or anything with `info`, `warn` and `error`
+   * (pino, console), or a NestJS `Logger` / `LoggerService` (`log`, `warn`, `error`: each line as
+   * one string). A logger that throws never changes a call's result (the failure is reported once
+   * per process as a warning).
    * @default a Powertools `Logger` with service `POWERTOOLS_SERVICE_NAME` or `lambda-idempotency`
    */
-  readonly logger?: IdempotencyLogger;
+  readonly logger?: LoggerOption;
   /**
    * Which part of the event is the idempotency key: a path (`'body.orderId'`,
    * `'Records[0].messageId'`, `'headers["idempotency-key"]'`), several paths, or a synchronous

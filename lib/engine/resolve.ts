@@ -2,6 +2,7 @@ import { createSealer, type EncryptionOptions, type Sealer } from '../core/encry
 import { IdempotencyConfigError } from '../core/errors';
 import { compileSelector, recordKeyPrefix, type CompiledSelector } from '../core/key/key';
 import type { DecisionLog, IdempotencyLogger } from '../core/log';
+import { toIdempotencyLogger } from '../core/loggerShape';
 import { OnStoreError, type IdempotencyDefaults, type IdempotencyOptions, type LocalCacheOptions, type StoreOption } from '../core/options';
 import { withDefaults } from '../core/optionTable';
 import { getProcessDefaults, layerOptions } from '../core/processDefaults';
@@ -84,7 +85,7 @@ export function resolveOptions(options: IdempotencyOptions, classDefaults: Idemp
     leaseMs: merged.leaseSeconds === undefined ? undefined : merged.leaseSeconds * 1000,
     requireKey: merged.requireKey,
     store: merged.store,
-    logger: merged.logger,
+    logger: toIdempotencyLogger(merged.logger),
     failOpen: merged.onStoreError === OnStoreError.Continue,
     maxResultBytes: merged.maxResultBytes,
     eventArgIndex: merged.eventArgIndex,

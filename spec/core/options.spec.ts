@@ -33,7 +33,7 @@ describe('option validation', () => {
     [{ requireKey: 'yes' }, 'Expected `requireKey` to be a boolean, got "yes"'],
     [{ onStoreError: 'ignore' }, "Expected `onStoreError` to be 'fail' or 'continue', got \"ignore\""],
     [{ store: {} }, 'Expected `store` to be an IdempotencyStore (RedisStore, MemoryStore) or a function (self) => store, got an object'],
-    [{ logger: { info() {} } }, 'Expected `logger` to have info, warn and error methods (a Powertools Logger), got an object'],
+    [{ logger: { info() {} } }, 'Expected `logger` to have info, warn and error methods (a Powertools Logger), or log, warn and error (a NestJS Logger), got an object'],
     [{ ttlSecs: 5 }, 'Unknown option `ttlSecs` in makeIdempotent'],
     [{ waitSeconds: 0 }, 'Expected `waitSeconds` to be a positive integer, got 0'],
     [{ name: '' }, 'Expected `name` to be a non-empty string, got ""'],
@@ -105,7 +105,7 @@ describe('the option table', () => {
       renewLease: false,
       serializer: OPTION_TABLE.serializer.default,
     });
-    expect(typeof logger.info).toBe('function');
+    expect(typeof (logger as { info?: unknown }).info).toBe('function');
   });
 
   it('leaves the options it is given unchanged', () => {

@@ -2,6 +2,7 @@ import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { IdempotencyLogger, StoreWarningLine } from '../../core/log';
+import { isLoggerOption, toIdempotencyLogger, type LoggerOption } from '../../core/loggerShape';
 import { reconnectOnFailover } from './redisErrors';
 
 /**
@@ -41,7 +42,7 @@ export interface RedisStoreOptions {
    * records, and stores built per invocation. See {@link StoreWarningLine}.
    * @default the library's default Powertools Logger
    */
-  readonly logger?: IdempotencyLogger;
+  readonly logger?: LoggerOption;
 }
 
 /**
@@ -148,17 +149,18 @@ export function noCommandTimeoutWarning(client: RedisClient): StoreWarningLine |
 }
 
 /**
- * The `logger` option, checked: `undefined`, or an object with `info`, `warn` and `error`.
+ * The `logger` option, checked: `undefined`, or a logger the option takes (`info`, `warn` and
+ * `error`, or NestJS' `log`, `warn` and `error`), as an {@link IdempotencyLogger}.
  *
  * @example
  * ```ts
  * this.logger = validLogger(options.logger);
  * ```
  */
-export function validLogger(logger: IdempotencyLogger | undefined): IdempotencyLogger | undefined {
-  const methods = logger as Partial<Record<keyof IdempotencyLogger, unknown>> | null | undefined;
-  if (methods !== undefined && (methods === null || (['info', 'warn', 'error'] as const).some((m) => typeof methods[m] !== 'function'))) {
-    throw new IdempotencyConfigError('Expected `logger` of RedisStore to have info, warn and error methods (a Powertools Logger).');
+export function validLogger(logger: LoggerOption | undefined): IdempotencyLogger | undefined {
+  if (logger === undefined) return undefined;
+  if (!isLoggerOption(logger)) {
+    throw new IdempotencyConfigError('Expected `logger` of RedisStore to have info, warn and error methods (a Powertools Logger), or log, warn and error (a NestJS Logger).');
   }
-  return logger;
+  return toIdempotencyLogger(logger);
 }
