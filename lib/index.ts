@@ -4,7 +4,7 @@
  */
 export { Idempotent, IdempotentClass, getIdempotencyOptions, type ExpectedAnAsyncMethod, type IdempotentMethodDecorator } from './decorators/Idempotent';
 export { makeIdempotent } from './wrapper/makeIdempotent';
-export { idempotencyKeyFor } from './decorators/inspect';
+export { idempotencyKeyFor, type MethodName } from './decorators/inspect';
 export { jsonSerializer, richSerializer, type Serializer } from './core/serializer';
 export type { EncryptionOptions } from './core/encryption';
 export { configureIdempotency, resetIdempotencyConfig } from './core/processDefaults';

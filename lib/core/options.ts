@@ -46,7 +46,7 @@ export type OnStoreError = (typeof OnStoreError)[keyof typeof OnStoreError];
  * configureIdempotency({ store: new RedisStore(process.env.REDIS_URL!), ttlSeconds: 86_400 });
  * ```
  */
-export interface IdempotencyDefaults {
+export interface IdempotencyDefaults<TEvent = unknown> {
   /**
    * Where records live.
    * @default none: configure one, or calls fail with `IdempotencyConfigError`
@@ -66,7 +66,7 @@ export interface IdempotencyDefaults {
    * function. Paths in other syntaxes (JSONPath, JMESPath) are refused here with a hint.
    * @default the whole event
    */
-  readonly key?: KeySelector;
+  readonly key?: KeySelector<TEvent>;
   /**
    * Which part of the event must match on a repeat (e.g. `'body'`); a repeat with the same key and
    * a different part throws `IdempotencyPayloadMismatchError`. A JSON body is compared as parsed
@@ -74,7 +74,7 @@ export interface IdempotencyDefaults {
    * nothing throws `IdempotencyKeyError` (a typo must not switch validation off).
    * @default no validation
    */
-  readonly validate?: KeySelector;
+  readonly validate?: KeySelector<TEvent>;
   /**
    * How long a completed record is replayed, in seconds.
    * @default 3600
@@ -236,7 +236,7 @@ export type ReplayHook = { bivarianceHack(result: unknown): unknown }['bivarianc
  * @Idempotent({ key: 'headers.idempotency-key', validate: 'body', ttlSeconds: 86_400 })
  * ```
  */
-export interface IdempotencyOptions extends IdempotencyDefaults {
+export interface IdempotencyOptions<TEvent = unknown> extends IdempotencyDefaults<TEvent> {
   /**
    * The record namespace: two methods given the same event never share a record.
    * @default `ClassName.methodName` for decorated methods, the function's name for `makeIdempotent`

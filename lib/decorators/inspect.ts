@@ -5,11 +5,25 @@ import { OPTION_TABLE } from '../core/optionTable';
 import { getProcessDefaults, layerOptions } from '../core/processDefaults';
 
 /**
+ * The names of a class's methods, instance and static: what {@link idempotencyKeyFor} takes.
+ *
+ * @example
+ * ```ts
+ * const method: MethodName<typeof PaymentsHandler> = 'charge';
+ * ```
+ */
+export type MethodName<TClass extends Constructor> = Extract<FunctionKeys<InstanceType<TClass>> | FunctionKeys<TClass>, string | symbol>;
+
+/** The keys of `T` whose values are functions. */
+type FunctionKeys<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+
+/**
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would
  * (method options over class defaults over `configureIdempotency`, and the namespace of the class
  * that declares the method, also when given a subclass); `undefined` when the event holds no key.
  * Works in both decorator dialects before any instance exists. Use it with the store to inspect
- * or reset a record.
+ * or reset a record. `method` is type-checked against the class's methods (instance and static);
+ * a `private` one is not visible to the compiler there: name it `as never`.
  *
  * @example
  * ```ts
@@ -21,7 +35,7 @@ import { getProcessDefaults, layerOptions } from '../core/processDefaults';
  * }
  * ```
  */
-export function idempotencyKeyFor(target: Constructor, method: string | symbol, event: unknown): string | undefined {
+export function idempotencyKeyFor<TClass extends Constructor>(target: TClass, method: MethodName<TClass>, event: unknown): string | undefined {
   const { options, classDefaults, namespace } = describeDecoratedMethod(target, method);
   const merged = layerOptions(getProcessDefaults().defaults, classDefaults, options);
   const selector = compileSelector(merged.key);

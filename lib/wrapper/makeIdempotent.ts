@@ -35,7 +35,9 @@ export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
  * wraps methods. The record namespace is `options.name`, else the function's name; a name a
  * minifier made up, or one that another function already uses (one function per default
  * namespace: wrap once, at module scope), is refused with `IdempotencyConfigError`, as is a
- * function that is already idempotent (see "Bundling and deploying").
+ * function that is already idempotent (see "Bundling and deploying"). A key or validate function's
+ * parameter has the type of the function's first argument unless it annotates its own (annotate it
+ * when `eventArgIndex` points at another argument).
  *
  * @example
  * ```ts
@@ -48,11 +50,12 @@ export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
  *   },
  *   { key: 'orderId', store },
  * );
+ * // A key function's event has the function's event type: `(event) => event.orderId` type-checks.
  * ```
  */
-export function makeIdempotent<TThis, TArgs extends unknown[], TResult>(
+export function makeIdempotent<TThis, TArgs extends unknown[], TResult, TEvent = TArgs[0]>(
   fn: (this: TThis, ...args: TArgs) => TResult | Promise<TResult>,
-  options: IdempotencyOptions = {},
+  options: IdempotencyOptions<TEvent> = {},
 ): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
   if (typeof fn !== 'function') throw new IdempotencyConfigError(`Expected a function to make idempotent, got ${typeof fn}`);
   validateOptions(options, 'makeIdempotent');
