@@ -50,3 +50,4 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/MemoryStore';
 export { RedisStore } from './stores/redis/RedisStore';
 export { lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/redisClient';
+export type { RedisDurability } from './stores/redis/redisDurability';

@@ -13,6 +13,7 @@ import {
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
 import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
+import { replicaConfirmation, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, ScriptRunner, type LuaScript } from './redisScripts';
 
@@ -56,6 +57,8 @@ export class RedisStore implements IdempotencyStore {
   private evictionChecked = false;
   // Counted among the process's open URL-built stores until close().
   private countedOpen = false;
+  // The `durability` option: WAIT after a claim is created and after a result is written.
+  private readonly replication: ReplicaConfirmation | undefined;
 
   constructor(client: RedisClient | string, options: RedisStoreOptions = {}) {
     this.logger = validLogger(options.logger);
@@ -81,6 +84,7 @@ export class RedisStore implements IdempotencyStore {
       throw new IdempotencyConfigError('Expected an ioredis `Redis` or `Cluster` client, or a redis:// URL, for RedisStore.');
     }
     this.scripts = new ScriptRunner(this.client);
+    this.replication = replicaConfirmation(options.durability, this.client);
   }
 
   // Set when the server refused the URL's database: every call fails with it, never in database 0.
@@ -136,6 +140,7 @@ export class RedisStore implements IdempotencyStore {
     // itself is the key's expiry, kept by Redis.
     const leaseExpiresAtMs = Date.now() + leaseMs;
     const claim = encodeInProgress(request.token, leaseExpiresAtMs, request.validationHash);
+    const epoch = this.replication?.epoch() ?? 0;
     let reply: unknown;
     if (!withExpiry && this.nativeClaim) {
       // One plain command, no script: a hit is one round trip, like a GET. Redis before 7 refuses NX with
@@ -150,14 +155,19 @@ export class RedisStore implements IdempotencyStore {
     if (reply === undefined) reply = await this.run(StoreOperation.Claim, CLAIM, key, claim, leaseMs, withExpiry ? '1' : '0');
     this.assertDatabase(StoreOperation.Claim);
     if (!this.evictionChecked) this.checkEvictionSoon();
-    if (reply === null) return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs };
-    return existingClaim(reply);
+    if (reply !== null) return existingClaim(reply);
+    // A hit returned above: only a new claim waits for replicas.
+    await this.replication?.confirmClaim(key, epoch, () => this.release({ key, token: request.token }));
+    return { outcome: ClaimOutcome.Claimed, leaseExpiresAtMs };
   }
 
   async complete(request: CompleteRequest): Promise<boolean> {
     const { key, token } = request;
     const record = encodeCompleted(request.validationHash, request.payload, token);
-    return (await this.run(StoreOperation.Complete, COMPLETE, key, token, record, request.ttlMs)) === 1;
+    const epoch = this.replication?.epoch() ?? 0;
+    const stored = (await this.run(StoreOperation.Complete, COMPLETE, key, token, record, request.ttlMs)) === 1;
+    if (stored) await this.replication?.confirm(StoreOperation.Complete, key, epoch);
+    return stored;
   }
 
   async release(request: ReleaseRequest): Promise<boolean> {

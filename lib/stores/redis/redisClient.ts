@@ -3,6 +3,7 @@ import { expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { IdempotencyLogger, StoreWarningLine } from '../../core/log';
 import { isLoggerOption, toIdempotencyLogger, type LoggerOption } from '../../core/loggerShape';
+import type { RedisDurability } from './redisDurability';
 import { reconnectOnFailover } from './redisErrors';
 
 /**
@@ -43,6 +44,12 @@ export interface RedisStoreOptions {
    * @default the library's default Powertools Logger
    */
   readonly logger?: LoggerOption;
+  /**
+   * Wait until this many replicas have each new claim and each result (Redis `WAIT`), so a
+   * failover cannot lose them; off by default. See {@link RedisDurability}.
+   * @default undefined (a write is acknowledged by the primary alone)
+   */
+  readonly durability?: RedisDurability;
 }
 
 /**

@@ -1,0 +1,203 @@
+import { Cluster, Redis } from 'ioredis';
+import {
+  hashValue,
+  IdempotencyCompletionError,
+  IdempotencyConfigError,
+  IdempotencyErrorCode,
+  IdempotencyStoreError,
+  lambdaRedisOptions,
+  makeIdempotent,
+  RedisStore,
+  resetIdempotencyConfig,
+} from '../../../lib';
+import { sleep } from '../../helpers/lambda';
+import { CaptureLogger } from '../../helpers/logger';
+import { startRedisCluster, type RedisClusterHandle } from '../../helpers/redisCluster';
+import { startRedisServer, type RedisServer } from '../../helpers/redisServer';
+import { startStallProxy, type StallProxy } from '../../helpers/stallProxy';
+
+/**
+ * The `durability` option on real processes: a primary and a replica that replicates through the
+ * stall proxy, so replication can be held back while clients still reach the primary. A claim the
+ * replica cannot confirm is released before the method runs; a result it cannot confirm is an
+ * IdempotencyCompletionError; a replay sends one command.
+ */
+
+let primary: RedisServer;
+let replica: RedisServer;
+let proxy: StallProxy;
+let admin: Redis;
+let replicaAdmin: Redis;
+const stores: RedisStore[] = [];
+
+beforeAll(async () => {
+  primary = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
+  proxy = await startStallProxy(primary.port);
+  replica = await startRedisServer();
+  admin = new Redis(primary.url);
+  replicaAdmin = new Redis(replica.url);
+  await replicaAdmin.replicaof('127.0.0.1', proxy.port);
+  for (let i = 0; !(await replicaAdmin.info('replication')).includes('master_link_status:up'); i++) {
+    if (i > 200) throw new Error('the replica did not sync within 20 s');
+    await sleep(100);
+  }
+});
+afterEach(async () => {
+  proxy.resume();
+  resetIdempotencyConfig();
+  for (const store of stores.splice(0)) await store.close();
+});
+afterAll(async () => {
+  admin.disconnect();
+  replicaAdmin.disconnect();
+  await proxy.close();
+  await replica.stop();
+  await primary.stop();
+});
+
+const durable = { replicas: 1, timeoutMs: 200 };
+const recordKey = (namespace: string, id: string): string => `idempotency:${namespace}:${hashValue(id)}`;
+
+function durableStore(options: ConstructorParameters<typeof RedisStore>[1] = { durability: durable }): RedisStore {
+  const store = new RedisStore(primary.url, options);
+  stores.push(store);
+  return store;
+}
+
+/** An idempotent function that counts its runs; `during` runs inside the method. */
+function counted(name: string, store: RedisStore, during: () => void = () => undefined): { fn: (event: { id: string }) => Promise<{ ok: string }>; runs: () => number } {
+  let runs = 0;
+  const method = async (event: { id: string }): Promise<{ ok: string }> => {
+    runs++;
+    during();
+    return { ok: event.id };
+  };
+  Object.defineProperty(method, 'name', { value: name });
+  return { fn: makeIdempotent(method, { key: 'id', store, logger: new CaptureLogger() }), runs: () => runs };
+}
+
+/** The commands clients send to the primary while `action` runs (MONITOR), without the replica's own. */
+async function commandsOf(action: () => Promise<unknown>): Promise<string[]> {
+  const owner = new Redis(primary.url);
+  await owner.ping();
+  const monitor = await owner.monitor();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua' && !/^(replconf|ping)$/i.test(String(args[0]))) seen.push(String(args[0]).toLowerCase());
+  });
+  try {
+    await sleep(50);
+    await action();
+    await sleep(100);
+    return seen;
+  } finally {
+    monitor.disconnect();
+    owner.disconnect();
+  }
+}
+
+describe('RedisStore with durability', () => {
+  it('runs the method once a replica has the claim, and the result is on the replica before the call returns', async () => {
+    const { fn, runs } = counted('durableConfirmed', durableStore());
+    await expect(fn({ id: 'a' })).resolves.toEqual({ ok: 'a' });
+    expect(await replicaAdmin.get(recordKey('durableConfirmed', 'a'))).toMatch(/^C/);
+    await expect(fn({ id: 'a' })).resolves.toEqual({ ok: 'a' });
+    expect(runs()).toBe(1);
+  });
+
+  it('releases a claim no replica confirms and fails with IdempotencyStoreError before the method runs', async () => {
+    const { fn, runs } = counted('durableStalledClaim', durableStore());
+    proxy.stall('both', 'replication');
+    const error = await fn({ id: 'b' }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(IdempotencyStoreError);
+    expect((error as IdempotencyStoreError).code).toBe(IdempotencyErrorCode.Store);
+    expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim within 200 ms/);
+    expect(runs()).toBe(0);
+    expect(await admin.exists(recordKey('durableStalledClaim', 'b'))).toBe(0);
+    // Once replication flows again, the retry runs the method, once.
+    proxy.resume();
+    await expect(fn({ id: 'b' })).resolves.toEqual({ ok: 'b' });
+    expect(runs()).toBe(1);
+  });
+
+  it('reports a result no replica confirms as IdempotencyCompletionError, and keeps it on the primary', async () => {
+    const { fn, runs } = counted('durableStalledResult', durableStore(), () => proxy.stall('both', 'replication'));
+    const error = await fn({ id: 'c' }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(IdempotencyCompletionError);
+    expect((error as IdempotencyCompletionError).cause).toBeInstanceOf(IdempotencyStoreError);
+    expect(((error as IdempotencyCompletionError).cause as Error).message).toMatch(/0 of 1 replicas acknowledged the result/);
+    expect(runs()).toBe(1);
+    expect(await admin.get(recordKey('durableStalledResult', 'c'))).toMatch(/^C/);
+  });
+
+  it('does not count a WAIT sent on a new connection (which counts nothing of the write) as a confirmation', async () => {
+    const client = new Redis(primary.url, lambdaRedisOptions());
+    const store = new RedisStore(client, { durability: durable });
+    const { fn, runs } = counted('durableReconnect', store);
+    const wait = client.wait.bind(client);
+    // Timeline: claim written → the connection drops and comes back → WAIT on the new connection.
+    client.wait = (async (replicas: number, timeoutMs: number) => {
+      const ready = new Promise((resolve) => client.once('ready', resolve));
+      client.disconnect(true);
+      await ready;
+      return wait(replicas, timeoutMs);
+    }) as typeof client.wait;
+    try {
+      proxy.stall('both', 'replication');
+      const error = await fn({ id: 'd' }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect((error as Error).message).toMatch(/connection was re-established between the claim and WAIT/);
+      expect(runs()).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('sends one command for a replay and one WAIT after each write of a miss', async () => {
+    const { fn } = counted('durableCommands', durableStore());
+    await fn({ id: 'warm-up' }); // connects, loads the script, checks the eviction policy
+    const miss = await commandsOf(() => fn({ id: 'e' }));
+    expect(miss).toEqual(['set', 'wait', 'evalsha', 'wait']);
+    const hit = await commandsOf(() => fn({ id: 'e' }));
+    expect(hit).toEqual(['set']);
+  });
+
+  it.each([
+    [{ replicas: 0 }, 'Expected `durability.replicas` to be a positive integer, got 0'],
+    [{ replicas: 1, timeoutMs: 1000 }, "Expected `durability.timeoutMs` to be a positive integer below the client's commandTimeout (1000 ms), which would cut WAIT off, got 1000"],
+    [{ replicas: 1, timeoutMs: 0 }, 'got 0'],
+    [{ replicas: 1, aof: 1 }, '`durability.aof` (WAITAOF, Redis 7.2+) is not supported yet'],
+    [{ replicas: 1, timeout: 100 }, 'Unknown option `durability.timeout` of RedisStore; did you mean `durability.timeoutMs`?'],
+    [1, 'Expected `durability` of RedisStore to be an object like { replicas: 1, timeoutMs: 200 }, got 1'],
+  ])('refuses durability %j with a message that says what it takes', (durability, message) => {
+    const build = (): RedisStore => new RedisStore('redis://127.0.0.1:1', { durability: durability as never });
+    expect(build).toThrow(IdempotencyConfigError);
+    expect(build).toThrow(message);
+  });
+
+  it('checks timeoutMs against the commandTimeout the store is given', () => {
+    expect(() => new RedisStore('redis://127.0.0.1:1', { commandTimeoutMs: 300, durability: { replicas: 1, timeoutMs: 300 } })).toThrow('commandTimeout (300 ms)');
+  });
+});
+
+describe('RedisStore with durability on a Cluster', () => {
+  let cluster: RedisClusterHandle;
+  let client: Cluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    client = new Cluster(cluster.nodes.map((n) => ({ ...n })), { redisOptions: { commandTimeout: 2_000 } });
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await cluster.stop();
+  });
+
+  it('waits on the shard of each key: shards without replicas never confirm, so every claim is released before the method runs', async () => {
+    const { fn, runs } = counted('durableCluster', new RedisStore(client, { durability: durable }));
+    const ids = Array.from({ length: 6 }, (_, i) => `k${i}`);
+    const errors = await Promise.all(ids.map((id) => fn({ id }).catch((err: unknown) => err)));
+    for (const error of errors) expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim/);
+    expect(runs()).toBe(0);
+    for (const id of ids) expect(await client.exists(recordKey('durableCluster', id))).toBe(0);
+  });
+});
