@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import {
   hashValue,
@@ -28,12 +32,14 @@ let replica: RedisServer;
 let proxy: StallProxy;
 let admin: Redis;
 let replicaAdmin: Redis;
+// The replica writes the RDB it syncs into its working directory: a temporary one.
+const replicaDir = mkdtempSync(join(tmpdir(), 'idem-durability-'));
 const stores: RedisStore[] = [];
 
 beforeAll(async () => {
   primary = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
   proxy = await startStallProxy(primary.port);
-  replica = await startRedisServer();
+  replica = await startRedisServer({ args: ['--dir', replicaDir] });
   admin = new Redis(primary.url);
   replicaAdmin = new Redis(replica.url);
   await replicaAdmin.replicaof('127.0.0.1', proxy.port);
@@ -53,6 +59,7 @@ afterAll(async () => {
   await proxy.close();
   await replica.stop();
   await primary.stop();
+  rmSync(replicaDir, { recursive: true, force: true });
 });
 
 const durable = { replicas: 1, timeoutMs: 200 };
@@ -76,24 +83,41 @@ function counted(name: string, store: RedisStore, during: () => void = () => und
   return { fn: makeIdempotent(method, { key: 'id', store, logger: new CaptureLogger() }), runs: () => runs };
 }
 
-/** The commands clients send to the primary while `action` runs (MONITOR), without the replica's own. */
-async function commandsOf(action: () => Promise<unknown>): Promise<string[]> {
-  const owner = new Redis(primary.url);
-  await owner.ping();
-  const monitor = await owner.monitor();
+/**
+ * The commands one server receives from clients until `stop()` (MONITOR on a raw socket: ioredis
+ * can read a command that lands in the same chunk as MONITOR's +OK as a reply); script commands,
+ * and what replication sends, are left out.
+ */
+async function monitorNode(port: number): Promise<{ commands: string[]; stop: () => Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  socket.write('MONITOR\r\n');
+  while (!text.startsWith('+OK')) await sleep(10);
+  const commands = (): string[] =>
+    text
+      .split('\r\n')
+      .filter((line) => /^\+\d/.test(line) && !/\[\d+ lua\]/.test(line))
+      .map((line) => (/\] "([^"]+)"/.exec(line)?.[1] ?? '').toLowerCase())
+      .filter((name) => !/^(replconf|ping)$/.test(name));
   const seen: string[] = [];
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua' && !/^(replconf|ping)$/i.test(String(args[0]))) seen.push(String(args[0]).toLowerCase());
-  });
+  const stop = async (): Promise<void> => {
+    await sleep(100); // MONITOR lines arrive asynchronously
+    seen.push(...commands());
+    socket.destroy();
+  };
+  return { commands: seen, stop };
+}
+
+/** The commands clients send to the primary while `action` runs. */
+async function commandsOf(action: () => Promise<unknown>): Promise<string[]> {
+  const monitor = await monitorNode(primary.port);
   try {
-    await sleep(50);
     await action();
-    await sleep(100);
-    return seen;
   } finally {
-    monitor.disconnect();
-    owner.disconnect();
+    await monitor.stop();
   }
+  return monitor.commands;
 }
 
 describe('RedisStore with durability', () => {
@@ -192,12 +216,20 @@ describe('RedisStore with durability on a Cluster', () => {
     await cluster.stop();
   });
 
-  it('waits on the shard of each key: shards without replicas never confirm, so every claim is released before the method runs', async () => {
+  it('sends WAIT to the shard of each key, where shards without replicas never confirm, so every claim is released before the method runs', async () => {
     const { fn, runs } = counted('durableCluster', new RedisStore(client, { durability: durable }));
-    const ids = Array.from({ length: 6 }, (_, i) => `k${i}`);
-    const errors = await Promise.all(ids.map((id) => fn({ id }).catch((err: unknown) => err)));
-    for (const error of errors) expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim/);
+    const ids = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    const seen = await Promise.all(cluster.nodes.map((node) => monitorNode(node.port)));
+    try {
+      const errors = await Promise.all(ids.map((id) => fn({ id }).catch((err: unknown) => err)));
+      for (const error of errors) expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim/);
+    } finally {
+      for (const node of seen) await node.stop();
+    }
     expect(runs()).toBe(0);
     for (const id of ids) expect(await client.exists(recordKey('durableCluster', id))).toBe(0);
+    // Each shard got one WAIT per claim written on it (a keyless WAIT would go to any node).
+    for (const node of seen) expect(node.commands.filter((c) => c === 'wait').length).toBe(node.commands.filter((c) => c === 'set').length);
+    expect(seen.flatMap((node) => node.commands).filter((c) => c === 'set')).toHaveLength(ids.length);
   });
 });
