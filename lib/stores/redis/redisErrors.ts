@@ -22,7 +22,7 @@ const OUTAGE_ERR = /^ERR max number of clients reached/;
 // What to do about the replies that are not outages.
 const FIXES = new Map<string, string>([
   ['OOM', 'Redis is out of memory under maxmemory-policy noeviction: raise maxmemory (or move other data off this Redis), and alarm on memory'],
-  ['NOPERM', 'grant the user the documented ACL: ~<prefix>:* +set +get +del +pttl +eval +evalsha +info'],
+  ['NOPERM', 'grant the user the documented ACL: ~<prefix>:* +set +get +del +pttl +eval +evalsha +info (and +wait with the durability option)'],
   ['NOAUTH', 'put the user and password in the URL (rediss://user:password@host:6379)'],
   ['WRONGPASS', 'check the user and password in the URL'],
   ['MOVED', 'the URL names a node of a Redis Cluster: pass an ioredis Cluster client to RedisStore'],
