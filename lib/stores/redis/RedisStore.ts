@@ -13,7 +13,7 @@ import {
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
 import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
-import { replicaConfirmation, type ReplicaConfirmation } from './redisDurability';
+import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, ScriptRunner, type LuaScript } from './redisScripts';
 
@@ -24,7 +24,8 @@ const RECORD_OVERHEAD_BYTES = 1024;
 
 /**
  * Stores records in Redis, one atomic command per step: a hit costs one plain `SET NX GET`, a miss
- * that and one Lua compare-and-set (complete). An in-progress record's lease is the key's expiry.
+ * that and one Lua compare-and-set (complete), each followed by a `WAIT` with `durability` (see
+ * {@link RedisDurability}). An in-progress record's lease is the key's expiry.
  * Works with a standalone `Redis` or a `Cluster` client (each command touches one key); the client
  * is yours to configure and close, or built from a URL with Lambda-friendly timeouts (then
  * {@link RedisStore.close} closes it).
