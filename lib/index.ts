@@ -51,3 +51,4 @@ export { MemoryStore, type MemoryStoreOptions } from './stores/memory/MemoryStor
 export { RedisStore } from './stores/redis/RedisStore';
 export { lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/redisClient';
 export type { RedisDurability } from './stores/redis/redisDurability';
+export { parseSentinelUrl, type SentinelAddress, type SentinelUrlOptions } from './stores/redis/sentinelUrl';

@@ -6,6 +6,7 @@ import { hashValue, recordKeyPrefix } from '../core/key/key';
 import { OPTION_TABLE } from '../core/optionTable';
 import { decodeRecord, IN_PROGRESS_HEAD, RecordStatus } from '../core/record';
 import { payloadKind } from '../engine/payload';
+import { isSentinelUrl, parseSentinelUrl } from '../stores/redis/sentinelUrl';
 
 /**
  * Operators' CLI: inspect, invalidate and list records in Redis (standalone or Cluster). The Redis
@@ -26,7 +27,8 @@ Select one record (inspect, invalidate) with either:
   --namespace <Class.method> --key-json '<json>'  (any JSON key value)
 
 Options (--name value or --name=value):
-  --redis-url <url>   redis:// or rediss:// of a server or of any Cluster node (default: REDIS_URL)
+  --redis-url <url>   redis:// or rediss:// of a server or of any Cluster node, or
+                      redis+sentinel://host1:26379,host2/mymaster (default: REDIS_URL)
   --prefix <prefix>   record key prefix (default: idempotency)
   --namespace <ns>    list-in-progress: only this namespace (default: all)
   --limit <n>         list-in-progress: most records printed (default: 100)
@@ -117,7 +119,17 @@ async function listInProgress(target: RedisTarget, flags: Flags, json: boolean, 
 
 function redisUrl(flags: Flags, env: NodeJS.ProcessEnv): string {
   const url = str(flags, 'redis-url') ?? env.REDIS_URL;
-  if (url === undefined || !/^rediss?:\/\//.test(url)) throw new UsageError('Give a redis:// or rediss:// URL with --redis-url or REDIS_URL (it is never printed).');
+  if (url === undefined || !/^rediss?(\+sentinel)?:\/\//i.test(url)) {
+    throw new UsageError('Give a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL with --redis-url or REDIS_URL (it is never printed).');
+  }
+  if (isSentinelUrl(url)) {
+    // A malformed Sentinel URL is a usage mistake, found before connecting; the message names no part of it.
+    try {
+      parseSentinelUrl(url);
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : 'The Sentinel URL is malformed (it is never printed).');
+    }
+  }
   return url;
 }
 

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { lambdaRedisOptions } from '../stores/redis/redisClient';
 import { isSelectError } from '../stores/redis/redisErrors';
+import { isSentinelUrl, parseSentinelUrl } from '../stores/redis/sentinelUrl';
 
 /**
  * The Redis the CLI talks to: a standalone server or a whole Cluster, found from one URL. Every
@@ -27,8 +28,9 @@ function cliOptions(): RedisOptions {
 }
 
 /**
- * Connects to `url`; when the server says it is a Cluster node (`INFO cluster`), reconnects as a
- * Cluster client with the same credentials and TLS. The URL is never printed.
+ * Connects to `url` (a server's, or a `redis+sentinel://` URL: the primary the sentinels name); when
+ * the server says it is a Cluster node (`INFO cluster`), reconnects as a Cluster client with the
+ * same credentials and TLS. The URL is never printed.
  *
  * @example
  * ```ts
@@ -37,7 +39,8 @@ function cliOptions(): RedisOptions {
  * ```
  */
 export async function connectTarget(url: string): Promise<RedisTarget> {
-  const client = new Redis(url, cliOptions());
+  // A Sentinel URL leads to the primary the sentinels name (never a Cluster).
+  const client = isSentinelUrl(url) ? new Redis({ ...parseSentinelUrl(url), ...cliOptions() }) : new Redis(url, cliOptions());
   // ioredis reports a refused SELECT (the URL's database) only as an 'error' event and goes on in
   // database 0: the CLI would then read and delete another environment's records.
   let selectRefused: Error | undefined;

@@ -1,4 +1,3 @@
-import { IdempotencyConfigError } from '../../core/errors';
 import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from '../../core/log';
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../../core/record';
 import {
@@ -11,7 +10,7 @@ import {
   type RenewRequest,
 } from '../IdempotencyStore';
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
-import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
+import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, notAClientError, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
 import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
@@ -82,7 +81,7 @@ export class RedisStore implements IdempotencyStore {
       const warning = noCommandTimeoutWarning(client);
       if (warning !== undefined) this.warn(warning);
     } else {
-      throw new IdempotencyConfigError('Expected an ioredis `Redis` or `Cluster` client, or a redis:// URL, for RedisStore.');
+      throw notAClientError(client);
     }
     this.scripts = new ScriptRunner(this.client);
     this.replication = replicaConfirmation(options.durability, this.client);

@@ -1,10 +1,11 @@
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { expectPositiveInteger } from '../../core/check';
+import { describeValue, expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { IdempotencyLogger, StoreWarningLine } from '../../core/log';
 import { isLoggerOption, toIdempotencyLogger, type LoggerOption } from '../../core/loggerShape';
 import type { RedisDurability } from './redisDurability';
 import { reconnectOnFailover } from './redisErrors';
+import { isSentinelUrl, parseSentinelUrl } from './sentinelUrl';
 
 /**
  * How `RedisStore` gets its client: the options, the Lambda-friendly ioredis defaults it builds a
@@ -69,7 +70,9 @@ export type RedisClient = Redis | Cluster;
  * is sent at most once (`autoResendUnfulfilledCommands: false`): one whose reply a dropped
  * connection lost fails with its timeout instead of being sent again on the next connection, where
  * it could land after the engine gave the call up and released it. After a failover (`READONLY`
- * replies) the client reconnects, so a managed endpoint's DNS leads it to the new primary.
+ * replies) the client reconnects, so a managed endpoint's DNS leads it to the new primary. For a
+ * Sentinel client the same bounds hold for the sentinels (connect and command timeout per sentinel,
+ * and the client keeps asking them, so it finds the promoted primary without a new client).
  *
  * @example
  * ```ts
@@ -99,24 +102,68 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
     // never sent; they go out once, in order, the release behind its claim.
     autoResendUnfulfilledCommands: false,
     reconnectOnError: reconnectOnFailover,
+    ...sentinelDefaults(commandTimeoutMs),
     ...options.redisOptions,
   };
 }
 
 /**
- * A client built from a `redis://` or `rediss://` URL with {@link lambdaRedisOptions}. The URL is
- * never echoed: it may hold a password.
+ * What a Sentinel client needs in a Lambda (ignored by other clients). ioredis asks the sentinels
+ * for the primary on every (re)connect, trying each with `connectTimeout` and, here, a command
+ * timeout (ioredis: none, so a sentinel that accepts and never answers would hold the reconnect for
+ * ever). After all sentinels failed it emits "All sentinels are unreachable" as an 'error' event
+ * (also when they answer but do not know the master name) and retries after
+ * `sentinelRetryStrategy`: kept a number here, since `null` ends the client for good (status
+ * `end`: every later call fails until a cold start). Calls meanwhile wait offline and fail at
+ * `commandTimeout`. No `failoverDetector` (one more connection per sentinel per container): on a
+ * failover the sentinels kill the old primary's client connections and a demoted primary answers
+ * `READONLY` (`reconnectOnFailover`), either way the client asks the sentinels again.
+ */
+function sentinelDefaults(commandTimeoutMs: number): RedisOptions {
+  return {
+    sentinelCommandTimeout: commandTimeoutMs,
+    sentinelRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
+    failoverDetector: false,
+  };
+}
+
+const URL_SCHEMES = '`redis://`, `rediss://`, `redis+sentinel://` or `rediss+sentinel://`';
+
+/**
+ * A client built from a `redis://`, `rediss://`, `redis+sentinel://` or `rediss+sentinel://` URL
+ * (see {@link parseSentinelUrl}) with {@link lambdaRedisOptions}. The URL is never echoed: it may
+ * hold a password.
  *
  * @example
  * ```ts
  * const client = clientFromUrl(process.env.REDIS_URL!, { commandTimeoutMs: 500 });
+ * const viaSentinels = clientFromUrl('redis+sentinel://s1:26379,s2:26379/mymaster', {});
  * ```
  */
 export function clientFromUrl(url: string, options: RedisStoreOptions): Redis {
-  if (!/^rediss?:\/\//.test(url)) {
-    throw new IdempotencyConfigError('Expected a `redis://` or `rediss://` URL for RedisStore (the value given is not shown, as it may hold credentials).');
+  if (typeof url !== 'string') throw notAClientError(url);
+  if (isSentinelUrl(url)) return new Redis({ ...parseSentinelUrl(url), ...lambdaRedisOptions(options) });
+  if (!/^rediss?:\/\//i.test(url)) {
+    const got = url === '' ? 'got an empty string' : 'got a string with another scheme';
+    throw new IdempotencyConfigError(`Expected a ${URL_SCHEMES} URL for RedisStore, ${got} (the value is not shown, as it may hold credentials).`);
   }
   return new Redis(url, lambdaRedisOptions(options));
+}
+
+/**
+ * The error for what `RedisStore` was given when it is neither a URL nor an ioredis client. Names
+ * the kind of value (`undefined` when the environment variable holding the URL is not set), never a
+ * string's text.
+ *
+ * @example
+ * ```ts
+ * new RedisStore(process.env.REDIS_URL!); // unset: Expected ... got undefined (...)
+ * ```
+ */
+export function notAClientError(value: unknown): IdempotencyConfigError {
+  const got = typeof value === 'string' ? 'a string' : describeValue(value);
+  const hint = value === undefined ? ' (is the environment variable that holds the URL set?)' : '';
+  return new IdempotencyConfigError(`Expected an ioredis \`Redis\` or \`Cluster\` client, or a ${URL_SCHEMES} URL, for RedisStore, got ${got}${hint}.`);
 }
 
 /**

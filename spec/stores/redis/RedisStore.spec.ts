@@ -31,6 +31,27 @@ describe('RedisStore construction', () => {
     expect(() => new RedisStore({} as never)).toThrow(/Expected an ioredis `Redis` or `Cluster` client/);
   });
 
+  it('says it got undefined when the URL is missing (new RedisStore(process.env.REDIS_URL!) with the variable unset), and names every URL scheme', () => {
+    const env: Record<string, string | undefined> = {};
+    expect(() => new RedisStore(env.REDIS_URL!)).toThrow(IdempotencyConfigError);
+    expect(() => new RedisStore(env.REDIS_URL!)).toThrow(/got undefined \(is the environment variable that holds the URL set\?\)/);
+    expect(() => new RedisStore(env.REDIS_URL!)).toThrow(/`redis\+sentinel:\/\/`/);
+    expect(() => new RedisStore(42 as never)).toThrow(/got 42\./);
+    expect(() => new RedisStore(null as never)).toThrow(/got null\./);
+  });
+
+  it('names the Sentinel schemes when a URL has another scheme, and says so of an empty string without echoing either', () => {
+    expect(() => new RedisStore('sentinel://user:hunter2@s1:26379/mymaster')).toThrow(/`redis\+sentinel:\/\/` or `rediss\+sentinel:\/\/` URL for RedisStore, got a string with another scheme/);
+    expect(() => new RedisStore('sentinel://user:hunter2@s1:26379/mymaster')).not.toThrow(/hunter2|s1:26379/);
+    expect(() => new RedisStore('')).toThrow(/got an empty string/);
+  });
+
+  it('refuses a malformed Sentinel URL up front, without echoing it', () => {
+    expect(() => new RedisStore('redis+sentinel://app:hunter2@s1:26379,s2:26379')).toThrow(IdempotencyConfigError);
+    expect(() => new RedisStore('redis+sentinel://app:hunter2@s1:26379,s2:26379')).toThrow(/names no master/);
+    expect(() => new RedisStore('redis+sentinel://app:hunter2@s1:26379,s2:26379')).not.toThrow(/hunter2|s1/);
+  });
+
   it('warns once that a client given without commandTimeout may hang a call, and not for one built with lambdaRedisOptions()', () => {
     const logger = new CaptureLogger();
     const bare = new Redis({ lazyConnect: true });
