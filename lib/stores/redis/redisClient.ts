@@ -108,23 +108,21 @@ export function lambdaRedisOptions(options: RedisStoreOptions = {}): RedisOption
 }
 
 /**
- * What a Sentinel client needs in a Lambda (ignored by other clients). ioredis asks the sentinels
- * for the primary on every (re)connect, trying each with `connectTimeout` and, here, a command
- * timeout (ioredis: none, so a sentinel that accepts and never answers would hold the reconnect for
- * ever). After all sentinels failed it emits "All sentinels are unreachable" as an 'error' event
- * (also when they answer but do not know the master name) and retries after
- * `sentinelRetryStrategy`: kept a number here, since `null` ends the client for good (status
- * `end`: every later call fails until a cold start). Calls meanwhile wait offline and fail at
- * `commandTimeout`. No `failoverDetector` (one more connection per sentinel per container): on a
- * failover the sentinels kill the old primary's client connections and a demoted primary answers
- * `READONLY` (`reconnectOnFailover`), either way the client asks the sentinels again.
+ * What a Sentinel client needs in a Lambda (other clients ignore it). On every (re)connect ioredis
+ * asks the sentinels, one after another, for the primary: each within `connectTimeout`, and with
+ * this command timeout (ioredis: none, so a sentinel that accepts the connection and never answers
+ * would hold every reconnect for ever, tested). Calls meanwhile wait offline and fail at
+ * `commandTimeout`. Left at ioredis' defaults, on purpose: `sentinelRetryStrategy` (after every
+ * sentinel failed, try again within 1 s, for ever; `null` would end the client for good, so every
+ * later call fails until a cold start), and `failoverDetector` off (it holds one more connection per
+ * sentinel per container; a failover already reaches the client: the sentinels kill the client
+ * connections of a demoted primary, and one that answers `READONLY` is reconnected by
+ * `reconnectOnFailover`, either way asking the sentinels again). After all sentinels failed,
+ * ioredis emits "All sentinels are unreachable" as an 'error' event, also when they answer but do
+ * not know the master name: give a client of your own an 'error' listener.
  */
 function sentinelDefaults(commandTimeoutMs: number): RedisOptions {
-  return {
-    sentinelCommandTimeout: commandTimeoutMs,
-    sentinelRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
-    failoverDetector: false,
-  };
+  return { sentinelCommandTimeout: commandTimeoutMs };
 }
 
 const URL_SCHEMES = '`redis://`, `rediss://`, `redis+sentinel://` or `rediss+sentinel://`';
