@@ -7,7 +7,14 @@ import { IdempotencyConfigError } from '../../core/errors';
  * error message holds the URL or any part of it: the URL may hold passwords.
  */
 
-/** A sentinel's address, as ioredis' `sentinels` option takes it. */
+/**
+ * A sentinel's address, as ioredis' `sentinels` option takes it.
+ *
+ * @example
+ * ```ts
+ * const sentinels: SentinelAddress[] = [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }];
+ * ```
+ */
 export interface SentinelAddress {
   readonly host: string;
   readonly port: number;
