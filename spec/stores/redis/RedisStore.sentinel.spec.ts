@@ -101,6 +101,20 @@ describe('RedisStore through Redis Sentinel', () => {
     }
   });
 
+  it('from a redis+sentinel:// URL with durability { replicas: 1 }, has the record on the replica when the call returns', async () => {
+    const durable = new RedisStore(`redis+sentinel://${hosts(topology.sentinels)}/${topology.masterName}`, { logger, durability: { replicas: 1 } });
+    toClose.push(() => durable.close());
+    const { charge } = charges(durable);
+    await charge({ id: 'order-durable' });
+    const replica = new Redis({ ...topology.replica, lazyConnect: true });
+    try {
+      const records = await replica.mget(...(await replica.keys('idempotency:Sentinel.charge:*')));
+      expect(records.filter((r) => r?.includes('charged order-durable'))).toHaveLength(1);
+    } finally {
+      await replica.quit();
+    }
+  });
+
   it('with a Sentinel client of the caller built with lambdaRedisOptions(), claims, completes and replays, without the no_command_timeout warning', async () => {
     own = new RedisStore(ownSentinelClient(), { logger });
     const { charge, runs } = charges(own);
