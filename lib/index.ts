@@ -1,6 +1,8 @@
 /**
  * lambda-idempotency: make class-style AWS Lambda handlers idempotent with one decorator.
  * Named exports only; optional integrations live behind subpath exports.
+ *
+ * @module lambda-idempotency
  */
 export { Idempotent, IdempotentClass, getIdempotencyOptions, type ExpectedAnAsyncMethod, type IdempotentMethodDecorator } from './decorators/Idempotent';
 export { makeIdempotent } from './wrapper/makeIdempotent';

@@ -24,7 +24,14 @@ export const IdempotencyErrorCode = {
   Completion: 'IDEMPOTENCY_COMPLETION',
 } as const;
 
-/** Union of the values of {@link IdempotencyErrorCode}. */
+/**
+ * Union of the values of {@link IdempotencyErrorCode}.
+ *
+ * @example
+ * ```ts
+ * const code: IdempotencyErrorCode = IdempotencyErrorCode.InProgress;
+ * ```
+ */
 export type IdempotencyErrorCode = (typeof IdempotencyErrorCode)[keyof typeof IdempotencyErrorCode];
 
 /**

@@ -36,7 +36,14 @@ export const Decision = {
   ErrorStored: 'error_stored',
 } as const;
 
-/** Union of the values of {@link Decision}. */
+/**
+ * Union of the values of {@link Decision}.
+ *
+ * @example
+ * ```ts
+ * const decision: Decision = Decision.Hit;
+ * ```
+ */
 export type Decision = (typeof Decision)[keyof typeof Decision];
 
 /**
@@ -69,8 +76,11 @@ export type DecisionLog = {
  * ```
  */
 export interface IdempotencyLogger {
+  /** The routine decisions: hit, miss, in progress, released, not stored, error stored. */
   info(line: DecisionLine): void;
+  /** Decisions worth a look (lease takeover, payload mismatch, key missing, fail open) and set-up warnings. */
   warn(line: DecisionLine | StoreWarningLine): void;
+  /** Decisions where protection failed: the store failed, or the lease was lost. */
   error(line: DecisionLine): void;
 }
 

@@ -34,7 +34,14 @@ export const OnStoreError = {
   Continue: 'continue',
 } as const;
 
-/** Union of the values of {@link OnStoreError}. */
+/**
+ * Union of the values of {@link OnStoreError}.
+ *
+ * @example
+ * ```ts
+ * const policy: OnStoreError = OnStoreError.Fail;
+ * ```
+ */
 export type OnStoreError = (typeof OnStoreError)[keyof typeof OnStoreError];
 
 /**

@@ -24,7 +24,14 @@ export const RecordStatus = {
   Completed: 'COMPLETED',
 } as const;
 
-/** Union of the values of {@link RecordStatus}. */
+/**
+ * Union of the values of {@link RecordStatus}.
+ *
+ * @example
+ * ```ts
+ * const status: RecordStatus = RecordStatus.Completed;
+ * ```
+ */
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 /**

@@ -17,6 +17,7 @@ import { asStoreError } from './storeErrors';
  * ```
  */
 export interface LambdaContextLike {
+  /** Milliseconds left before Lambda stops the invocation, as the Lambda context answers. */
   getRemainingTimeInMillis(): number;
 }
 

@@ -98,7 +98,14 @@ export const ClaimOutcome = {
   Existing: 'existing',
 } as const;
 
-/** Union of the values of {@link ClaimOutcome}. */
+/**
+ * Union of the values of {@link ClaimOutcome}.
+ *
+ * @example
+ * ```ts
+ * const outcome: ClaimOutcome = ClaimOutcome.Claimed;
+ * ```
+ */
 export type ClaimOutcome = (typeof ClaimOutcome)[keyof typeof ClaimOutcome];
 
 /**

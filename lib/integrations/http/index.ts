@@ -1,3 +1,12 @@
+/**
+ * HTTP semantics of the IETF draft "The Idempotency-Key HTTP Header Field" for API Gateway
+ * (REST v1, HTTP API v2) and ALB handlers: the key is the `Idempotency-Key` header scoped to the
+ * caller; missing key 400, invalid key 400, key reused with another payload 422, request still in
+ * progress 409 with `Retry-After`; 5xx and 429 not stored; replays marked
+ * `Idempotent-Replayed: true` and without cookies; errors as `application/problem+json` (RFC 9457).
+ *
+ * @module lambda-idempotency/http
+ */
 import { IdempotencyConfigError } from '../../core/errors';
 import { Idempotent, type ExpectedAnAsyncMethod } from '../../decorators/Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from '../../core/key/key';
@@ -7,14 +16,6 @@ import { callerScope } from './httpCaller';
 import { readIdempotencyKey } from './httpKey';
 import { isStorableResponse, markReplayed, withoutCookies, type HttpProblemResponse } from './httpResponse';
 import { withProblemResponses } from './httpProblem';
-
-/**
- * HTTP semantics of the IETF draft "The Idempotency-Key HTTP Header Field" for API Gateway
- * (REST v1, HTTP API v2) and ALB handlers: the key is the `Idempotency-Key` header scoped to the
- * caller; missing key 400, invalid key 400, key reused with another payload 422, request still in
- * progress 409 with `Retry-After`; 5xx and 429 not stored; replays marked
- * `Idempotent-Replayed: true` and without cookies; errors as `application/problem+json` (RFC 9457).
- */
 
 export { callerScope } from './httpCaller';
 export { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './httpKey';

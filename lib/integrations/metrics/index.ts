@@ -1,3 +1,9 @@
+/**
+ * `lambda-idempotency/metrics`: counts decisions as CloudWatch metrics (EMF) through the metrics
+ * client you pass, such as Powertools' `Metrics`.
+ *
+ * @module lambda-idempotency/metrics
+ */
 import type { DecisionLog } from '../../core/log';
 import type { DecisionHook } from '../../core/options';
 
@@ -11,6 +17,7 @@ import type { DecisionHook } from '../../core/options';
  * ```
  */
 export interface MetricsLike {
+  /** Records one value of a metric, as Powertools' `Metrics.addMetric` does. */
   addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;
 }
 

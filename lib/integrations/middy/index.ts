@@ -1,3 +1,9 @@
+/**
+ * `lambda-idempotency/middy`: the Middy middleware, for handlers written as functions. Needs no
+ * import of `@middy/core` (an optional peer, Middy 6 or later).
+ *
+ * @module lambda-idempotency/middy
+ */
 import { createIdempotency, type Invocation } from '../../engine/engine';
 import { IdempotencyConfigError } from '../../core/errors';
 import { HandlerTrace, readUntracked } from './middyTrace';
@@ -32,8 +38,11 @@ export interface MiddyRequestLike {
  * ```
  */
 export interface IdempotencyMiddleware {
+  /** Claims the key; on a replay or a conflict answers early, so the handler does not run. */
   before(request: MiddyRequestLike): Promise<void>;
+  /** Completes the claim with the response as this `after` sees it. */
   after(request: MiddyRequestLike): Promise<void>;
+  /** Releases the claim (or keeps the failure, with `cacheError`) when the handler threw. */
   onError(request: MiddyRequestLike): Promise<void>;
 }
 
