@@ -3,7 +3,7 @@ import { lastJson, run } from './helpers/run';
 import { startRedisServer, type RedisServer } from './helpers/redisServer';
 import { existsSync, readFileSync } from 'node:fs';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { entries } = require('../scripts/entries.cjs') as { entries(): Array<{ specifier: string; source: string; cjs: string; esm: string }> };
+const { entries, typesVersions } = require('../scripts/entries.cjs') as { entries(): Array<{ specifier: string; source: string; cjs: string; esm: string }>; typesVersions(): unknown };
 
 /**
  * The built package (npm test builds it first) as users get it: CommonJS and ES module consumers,
@@ -85,5 +85,10 @@ describe('the built package', () => {
       expect(existsSync(join(root, entry.esm))).toBe(true);
     }
     expect(tsconfig.compilerOptions.paths).toEqual(Object.fromEntries(list.map((e) => [e.specifier, [e.source]])));
+  });
+
+  it('declares typesVersions for every subpath, as scripts/entries.cjs writes them (`node scripts/entries.cjs`)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { typesVersions?: unknown };
+    expect(pkg.typesVersions).toEqual(typesVersions());
   });
 });

@@ -26,7 +26,6 @@ export const IdempotencyErrorCode = {
 
 /**
  * Union of the values of {@link IdempotencyErrorCode}.
- *
  * @example
  * ```ts
  * const code: IdempotencyErrorCode = IdempotencyErrorCode.InProgress;

@@ -38,7 +38,6 @@ export const Decision = {
 
 /**
  * Union of the values of {@link Decision}.
- *
  * @example
  * ```ts
  * const decision: Decision = Decision.Hit;

@@ -36,7 +36,6 @@ export const OnStoreError = {
 
 /**
  * Union of the values of {@link OnStoreError}.
- *
  * @example
  * ```ts
  * const policy: OnStoreError = OnStoreError.Fail;

@@ -26,7 +26,6 @@ export const RecordStatus = {
 
 /**
  * Union of the values of {@link RecordStatus}.
- *
  * @example
  * ```ts
  * const status: RecordStatus = RecordStatus.Completed;

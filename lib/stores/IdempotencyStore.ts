@@ -100,7 +100,6 @@ export const ClaimOutcome = {
 
 /**
  * Union of the values of {@link ClaimOutcome}.
- *
  * @example
  * ```ts
  * const outcome: ClaimOutcome = ClaimOutcome.Claimed;
