@@ -30,7 +30,7 @@ module.exports = {
   ],
   // Helper types in public signatures (compile-time checks, a class constructor, the logger
   // shapes accepted) that are not exports of their own; the reference shows them by name.
-  intentionallyNotExported: ['Constructor', 'FunctionKeys', 'LoggerOption', 'AsyncMethodCheck', 'HttpMethodCheck'],
+  intentionallyNotExported: ['Constructor', 'FunctionKeys', 'AsyncMethodCheck', 'HttpMethodCheck'],
   plugin: ['./scripts/typedoc-strict.mjs'],
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,

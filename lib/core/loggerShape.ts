@@ -17,8 +17,11 @@ import type { DecisionLine, IdempotencyLogger, StoreWarningLine } from './log';
  * ```
  */
 export interface LogMethodLogger {
+  /** Receives the info-level lines (hit, miss, ...) as one string. */
   log(message: unknown, ...optionalParams: unknown[]): unknown;
+  /** Receives the warn-level lines and the store's set-up warnings as one string. */
   warn(message: unknown, ...optionalParams: unknown[]): unknown;
+  /** Receives the error-level lines (store_error, lease_lost) as one string. */
   error(message: unknown, ...optionalParams: unknown[]): unknown;
 }
 
