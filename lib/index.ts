@@ -22,7 +22,7 @@ export {
 } from './core/options';
 export type { LambdaContextLike } from './engine/engine';
 export { canonicalJson, hashValue, type KeySelector, type KeyFunction } from './core/key/key';
-export { Decision, type DecisionLine, type DecisionLog, type IdempotencyLogger, type StoreWarningLine } from './core/log';
+export { Decision, type DecisionLine, type DecisionLog, type DisabledWarningLine, type IdempotencyLogger, type StoreWarningLine } from './core/log';
 export { type LoggerOption, type LogMethodLogger } from './core/loggerShape';
 export { RecordStatus, type CompletedRecord, type IdempotencyRecord, type InProgressRecord } from './core/record';
 export {

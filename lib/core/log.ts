@@ -78,7 +78,7 @@ export interface IdempotencyLogger {
   /** The routine decisions: hit, miss, in progress, released, not stored, error stored. */
   info(line: DecisionLine): void;
   /** Decisions worth a look (lease takeover, payload mismatch, key missing, fail open) and set-up warnings. */
-  warn(line: DecisionLine | StoreWarningLine): void;
+  warn(line: DecisionLine | StoreWarningLine | DisabledWarningLine): void;
   /** Decisions where protection failed: the store failed, or the lease was lost. */
   error(line: DecisionLine): void;
 }
@@ -108,6 +108,22 @@ export type StoreWarningLine = {
   readonly nodes?: number;
   /** open_stores: stores built from a URL and not closed, in this process. */
   readonly openStores?: number;
+};
+
+/**
+ * The warn-level line said once per process when `IDEMPOTENCY_DISABLED` turns idempotency off.
+ *
+ * @example
+ * ```ts
+ * const line: DisabledWarningLine = { message: 'lambda-idempotency is DISABLED …', warning: 'idempotency_disabled', forced: false };
+ * ```
+ */
+// A type alias, not an interface: Powertools' `LogAttributes` needs an implicit index signature.
+export type DisabledWarningLine = {
+  readonly message: string;
+  readonly warning: 'idempotency_disabled';
+  /** `IDEMPOTENCY_DISABLED=force`: off although `AWS_LAMBDA_FUNCTION_NAME` is set. */
+  readonly forced: boolean;
 };
 
 /**

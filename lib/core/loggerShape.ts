@@ -1,5 +1,5 @@
 import { hasMethods } from './check';
-import type { DecisionLine, IdempotencyLogger, StoreWarningLine } from './log';
+import type { DecisionLine, DisabledWarningLine, IdempotencyLogger, StoreWarningLine } from './log';
 
 /**
  * Loggers the `logger` option takes besides an {@link IdempotencyLogger}: those with `log`, `warn`
@@ -68,7 +68,7 @@ export function toIdempotencyLogger(logger: LoggerOption): IdempotencyLogger {
     // No context argument: a Nest `Logger` built with a context (`new Logger('Payments')`) adds its own.
     adapter = {
       info: (line: DecisionLine) => methods.log(asText(line)),
-      warn: (line: DecisionLine | StoreWarningLine) => methods.warn(asText(line)),
+      warn: (line: DecisionLine | StoreWarningLine | DisabledWarningLine) => methods.warn(asText(line)),
       error: (line: DecisionLine) => methods.error(asText(line)),
     };
     adapters.set(methods, adapter);
@@ -77,7 +77,7 @@ export function toIdempotencyLogger(logger: LoggerOption): IdempotencyLogger {
 }
 
 /** `message {fields as JSON}`: one line of text. */
-function asText(line: DecisionLine | StoreWarningLine): string {
+function asText(line: DecisionLine | StoreWarningLine | DisabledWarningLine): string {
   const { message, ...fields } = line;
   return `${message} ${JSON.stringify(fields)}`;
 }

@@ -1,4 +1,7 @@
+import { forgetDisabledSwitch, idempotencyDisabled } from './disabledSwitch';
 import { forgetDefaultNamespaces } from './key/namespace';
+import { getDefaultLogger } from './log';
+import { toIdempotencyLogger } from './loggerShape';
 import type { IdempotencyDefaults, IdempotencyOptions } from './options';
 import { validateOptions } from './validateOptions';
 
@@ -47,11 +50,14 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
   validateOptions(defaults, 'configureIdempotency', 'defaults');
   processDefaults = layerOptions(processDefaults, defaults);
   processVersion++;
+  // IDEMPOTENCY_DISABLED is refused (or announced) at start-up, where the configuration is given.
+  idempotencyDisabled(toIdempotencyLogger(processDefaults.logger ?? getDefaultLogger()));
 }
 
 /**
- * Clears what `configureIdempotency` set, and forgets which function holds each default record
- * namespace, so a test can load a handler module again (`jest.resetModules()`): for tests only.
+ * Clears what `configureIdempotency` set, forgets which function holds each default record
+ * namespace, so a test can load a handler module again (`jest.resetModules()`), and reads
+ * `IDEMPOTENCY_DISABLED` again on the next call: for tests only.
  *
  * @example
  * ```ts
@@ -60,6 +66,7 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
  */
 export function resetIdempotencyConfig(): void {
   forgetDefaultNamespaces();
+  forgetDisabledSwitch();
   processDefaults = {};
   processVersion++;
 }

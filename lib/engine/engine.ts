@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import { idempotencyDisabled } from '../core/disabledSwitch';
 import type { IdempotencyOptions } from '../core/options';
 import { IdempotentCall } from './call';
-import type { Invocation } from './invocation';
+import { UNPROTECTED, type Invocation } from './invocation';
 import { LocalCacheSlot } from './localCache';
 import { OptionsResolver, type EngineBinding, type ResolvedOptions } from './resolve';
 
@@ -12,6 +13,7 @@ export type { LambdaContextLike } from './lease';
 /**
  * The decision flow, free of decorators and of Redis. Per call (call.ts, one object per call):
  *
+ *   IDEMPOTENCY_DISABLED (core/disabledSwitch.ts) → run the method, nothing else (refused in Lambda)
  *   resolve options (resolve.ts; cached until configureIdempotency changes the process defaults)
  *   derive key (eventKey.ts) ─ missing → IdempotencyKeyError,
  *                              or, with requireKey: false, run unprotected            key_missing
@@ -68,6 +70,8 @@ class Engine implements IdempotencyEngine {
     let config: ResolvedOptions;
     try {
       config = this.#resolver.resolve(self);
+      // IDEMPOTENCY_DISABLED (tests, local runs): the method runs, no key is read, no store called.
+      if (idempotencyDisabled(config.logger)) return Promise.resolve(UNPROTECTED);
     } catch (err) {
       // Not an async method (one promise less per call): its failures are rejections all the same.
       return Promise.reject(err);
