@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Idempotent, type IdempotencyStore } from 'lambda-idempotency';
 import { PaymentsService } from '../payments/PaymentsService';
 import { storeFromEnv } from '../storeFromEnv';
@@ -30,4 +30,14 @@ export class ChargeHandler {
     ChargeHandler,
   ],
 })
-export class PaymentsModule {}
+export class PaymentsModule implements OnApplicationShutdown {
+  constructor(@Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore) {}
+
+  /**
+   * `app.close()` closes the store's connection (a RedisStore built from a URL), so a test or a
+   * script that closes the application exits instead of waiting on an open socket.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await (this.store as IdempotencyStore & { close?: () => Promise<void> }).close?.();
+  }
+}

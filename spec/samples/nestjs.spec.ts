@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { configureIdempotency, getIdempotencyOptions, MemoryStore, RedisStore, resetIdempotencyConfig } from '../../lib';
 import { applicationContext, handler } from '../../samples/nestjs/lambda';
-import { ChargeHandler, IDEMPOTENCY_STORE } from '../../samples/nestjs/payments.module';
+import { NestFactory } from '@nestjs/core';
+import { ChargeHandler, IDEMPOTENCY_STORE, PaymentsModule } from '../../samples/nestjs/payments.module';
 import { PaymentsService } from '../../samples/payments/PaymentsService';
 import { startRedisServer, type RedisServer } from '../helpers/redisServer';
 import { CaptureLogger } from '../helpers/logger';
@@ -16,9 +17,7 @@ describe('NestJS sample (@nestjs/core 11)', () => {
     configureIdempotency({ logger: new CaptureLogger() });
   });
   afterAll(async () => {
-    const app = await applicationContext();
-    await (app.get(IDEMPOTENCY_STORE) as RedisStore).close();
-    await app.close();
+    await (await applicationContext()).close(); // closes the store too (PaymentsModule.onApplicationShutdown)
     delete process.env.REDIS_URL;
     resetIdempotencyConfig();
     await server.stop();
@@ -42,6 +41,17 @@ describe('NestJS sample (@nestjs/core 11)', () => {
     const fulfilled = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof handler>>> => r.status === 'fulfilled');
     expect(fulfilled.every((r) => r.value.paymentId === replay.paymentId)).toBe(true);
     await expect(handler({ ...event, amountCents: 501 })).rejects.toThrow(/different payload/);
+  });
+
+  it('closes its Redis store when the application closes (OnApplicationShutdown), so the process can exit', async () => {
+    const app = await NestFactory.createApplicationContext(PaymentsModule, { logger: false });
+    const store = app.get<RedisStore>(IDEMPOTENCY_STORE);
+    await store.get('idempotency:nest-shutdown:probe'); // connected
+    expect(store.client.status).toBe('ready');
+    const ended = new Promise((resolve) => store.client.once('end', resolve));
+    await app.close();
+    await ended; // the connection is gone (the test times out if it stays open)
+    expect(store.client.status).toBe('end');
   });
 
   it('uses the store of each instance: no process-wide store is configured', () => {
