@@ -37,12 +37,16 @@ export function tsdocOf(file: string, name: string): string {
 
 let options: ts.CompilerOptions | undefined;
 
-/** tsconfig.json's compiler options (legacy decorators, strict, `paths` to lib). */
+/**
+ * tsconfig.json's compiler options (legacy decorators, strict, `paths` to lib), except that unused
+ * declarations and parameters are allowed: an example shows a class without using every name, and
+ * a handler's `context` it does not read.
+ */
 function compilerOptions(): ts.CompilerOptions {
   if (options !== undefined) return options;
   const configPath = join(ROOT, 'tsconfig.json');
   const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
-  options = { ...ts.parseJsonConfigFileContent(config, ts.sys, ROOT).options, noEmit: true, noUnusedLocals: false };
+  options = { ...ts.parseJsonConfigFileContent(config, ts.sys, ROOT).options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
   return options;
 }
 
@@ -52,18 +56,73 @@ export type DecoratorDialect = 'legacy' | 'standard';
 // Parsed once per process: lib and the declaration files do not change between snippets.
 const parsed = new Map<string, ts.SourceFile | undefined>();
 
-/** A compiler host that serves `fileName` from memory and every other file parsed once. */
-function snippetHost(fileName: string, text: string): ts.CompilerHost {
+/** A compiler host that serves `files` from memory and every other file parsed once. */
+function snippetHost(files: ReadonlyMap<string, string>): ts.CompilerHost {
   const host = ts.createCompilerHost(compilerOptions());
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, ...rest) => {
-    if (name === fileName) return ts.createSourceFile(name, text, language);
+    const text = files.get(name);
+    if (text !== undefined) return ts.createSourceFile(name, text, language);
     if (!parsed.has(name)) parsed.set(name, read(name, language, ...rest));
     return parsed.get(name);
   };
   const exists = host.fileExists.bind(host);
-  host.fileExists = (name) => name === fileName || exists(name);
+  host.fileExists = (name) => files.has(name) || exists(name);
   return host;
+}
+
+/** One snippet of {@link typecheckSnippets}: its source, and the prelude (imports, declarations) it needs. */
+export interface Snippet {
+  /** A name for the diagnostics (e.g. `README.md:120`); unique among the snippets checked together. */
+  readonly name: string;
+  readonly source: string;
+  readonly prelude?: string;
+}
+
+/**
+ * Type-checks many snippets as modules of one program (one compiler run, however many snippets),
+ * each `source` preceded by its `prelude`, with `ambient` (declarations such as `declare module
+ * 'x'`) as one more script of the program. Returns each snippet's diagnostics as `line N: message`,
+ * N counted in `source` (0: in the prelude), by name; a snippet without errors maps to `[]`.
+ * Decorators are checked in the `legacy` dialect unless `dialect` says `standard`.
+ *
+ * @example
+ * ```ts
+ * const results = typecheckSnippets([{ name: 'a', source: 'const n: number = 1;' }]);
+ * expect(results.get('a')).toEqual([]);
+ * ```
+ */
+export function typecheckSnippets(snippets: readonly Snippet[], ambient = '', dialect: DecoratorDialect = 'legacy'): Map<string, string[]> {
+  const files = new Map<string, string>();
+  const fileOf = new Map<string, { fileName: string; preludeLines: number }>();
+  snippets.forEach((snippet, index) => {
+    const fileName = join(ROOT, 'spec', `__snippet_${index}__.ts`);
+    const head = snippet.prelude === undefined || snippet.prelude === '' ? '' : `${snippet.prelude}\n`;
+    // `export {}` keeps each snippet a module of its own, so two declaring one name do not clash.
+    files.set(fileName, `${head}${snippet.source}\nexport {};\n`);
+    fileOf.set(snippet.name, { fileName, preludeLines: head.split('\n').length - 1 });
+  });
+  const ambientName = join(ROOT, 'spec', '__snippet_ambient__.d.ts');
+  if (ambient !== '') files.set(ambientName, ambient);
+  const programOptions = { ...compilerOptions(), experimentalDecorators: dialect === 'legacy' };
+  const program = ts.createProgram([...files.keys()], programOptions, snippetHost(files));
+  const results = new Map<string, string[]>();
+  for (const { name } of snippets) {
+    const { fileName, preludeLines } = fileOf.get(name) as { fileName: string; preludeLines: number };
+    const file = program.getSourceFile(fileName) as ts.SourceFile;
+    results.set(
+      name,
+      [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) => {
+        const line = d.start === undefined ? 0 : file.getLineAndCharacterOfPosition(d.start).line + 1 - preludeLines;
+        return `line ${Math.max(line, 0)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+      }),
+    );
+  }
+  if (ambient !== '') {
+    const errors = program.getSemanticDiagnostics(program.getSourceFile(ambientName));
+    if (errors.length > 0) throw new Error(`The ambient declarations do not compile: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('; ')}`);
+  }
+  return results;
 }
 
 /**
@@ -78,17 +137,7 @@ function snippetHost(fileName: string, text: string): ts.CompilerHost {
  * ```
  */
 export function typecheckSnippet(source: string, prelude = '', dialect: DecoratorDialect = 'legacy'): string[] {
-  const fileName = join(ROOT, 'spec', '__snippet__.ts');
-  const head = prelude === '' ? '' : `${prelude}\n`;
-  const text = head + source;
-  const programOptions = { ...compilerOptions(), experimentalDecorators: dialect === 'legacy' };
-  const program = ts.createProgram([fileName], programOptions, snippetHost(fileName, text));
-  const file = program.getSourceFile(fileName) as ts.SourceFile;
-  const preludeLines = head.split('\n').length - 1;
-  return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) => {
-    const line = d.start === undefined ? 0 : file.getLineAndCharacterOfPosition(d.start).line + 1 - preludeLines;
-    return `line ${Math.max(line, 0)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
+  return typecheckSnippets([{ name: 'snippet', source, prelude }], '', dialect).get('snippet') as string[];
 }
 
 /**
