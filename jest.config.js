@@ -24,7 +24,7 @@ module.exports = {
     {
       ...common,
       displayName: 'legacy-decorators',
-      testMatch: ['<rootDir>/spec/**/*.spec.ts'],
+      testMatch: ['<rootDir>/spec/**/*.spec.ts', '<rootDir>/samples/testing/*.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.standard\\.spec\\.ts$'],
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
     },

@@ -1,0 +1,26 @@
+import RedisMock from 'ioredis-mock';
+import { configureIdempotency, lambdaRedisOptions, RedisStore, resetIdempotencyConfig } from 'lambda-idempotency';
+import { OrdersHandler } from './OrdersHandler';
+
+describe('OrdersHandler against a mocked Redis', () => {
+  const redis = new RedisMock(lambdaRedisOptions()); // the options RedisStore builds its own clients with
+
+  beforeEach(() => {
+    configureIdempotency({ store: new RedisStore(redis), logger: { info() {}, warn() {}, error() {} } });
+  });
+  afterEach(async () => {
+    resetIdempotencyConfig();
+    await redis.flushall(); // ioredis-mock keeps its data between clients: start each test empty
+  });
+  afterAll(() => redis.disconnect()); // a client you pass stays yours: store.close() leaves it open
+
+  it('charges an order once, however often it is delivered', async () => {
+    const handler = new OrdersHandler();
+    const event = { orderId: 'o-1', amountCents: 500 };
+    const [first, second] = await Promise.allSettled([handler.charge(event), handler.charge(event)]);
+    expect(first).toEqual({ status: 'fulfilled', value: { chargeId: 'ch_o-1', amountCents: 500 } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { name: 'IdempotencyInProgressError' } });
+    expect(await handler.charge(event)).toEqual({ chargeId: 'ch_o-1', amountCents: 500 });
+    expect(handler.charges).toBe(1);
+  });
+});
