@@ -42,7 +42,17 @@ Inject(Payments)(ChargeHandler, undefined, 0);
 Inject(IDEMPOTENCY_STORE)(ChargeHandler, undefined, 1);
 Reflect.decorate([Injectable()], ChargeHandler);
 
-class PaymentsModule {}
+class PaymentsModule {
+  constructor(store) {
+    this.store = store;
+  }
+
+  // app.close() closes the store's connection (a RedisStore built from a URL), so the process exits.
+  async onApplicationShutdown() {
+    await this.store.close?.();
+  }
+}
+Inject(IDEMPOTENCY_STORE)(PaymentsModule, undefined, 0);
 Reflect.decorate(
   [
     Module({
@@ -80,6 +90,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     replayPaymentId: replay.paymentId,
     mismatch,
   }));
-  await ctx.get(IDEMPOTENCY_STORE).close?.();
-  await ctx.close();
+  await ctx.close(); // closes the store too (PaymentsModule.onApplicationShutdown)
 }
