@@ -4,15 +4,19 @@ import { OrdersHandler } from './OrdersHandler';
 
 describe('OrdersHandler against a mocked Redis', () => {
   const redis = new RedisMock(lambdaRedisOptions()); // the options RedisStore builds its own clients with
+  const store = new RedisStore(redis);                // one per file, as one per container in Lambda
 
   beforeEach(() => {
-    configureIdempotency({ store: new RedisStore(redis), logger: { info() {}, warn() {}, error() {} } });
+    configureIdempotency({ store, logger: { info() {}, warn() {}, error() {} } });
   });
   afterEach(async () => {
     resetIdempotencyConfig();
     await redis.flushall(); // ioredis-mock keeps its data between clients: start each test empty
   });
-  afterAll(() => redis.disconnect()); // a client you pass stays yours: store.close() leaves it open
+  afterAll(async () => {
+    await new Promise((resolve) => setImmediate(resolve)); // the store's one INFO (its eviction check) ends
+    redis.disconnect(); // a client you pass stays yours: store.close() leaves it open
+  });
 
   it('charges an order once, however often it is delivered', async () => {
     const handler = new OrdersHandler();
