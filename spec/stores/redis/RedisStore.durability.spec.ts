@@ -50,6 +50,8 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   proxy.resume();
+  // The next test's WAIT must not wait for this one's backlog.
+  await replicaInSync();
   resetIdempotencyConfig();
   for (const store of stores.splice(0)) await store.close();
 });
@@ -62,7 +64,21 @@ afterAll(async () => {
   rmSync(replicaDir, { recursive: true, force: true });
 });
 
+// A stalled replica never answers: these tests wait the whole timeout, so it is short.
 const durable = { replicas: 1, timeoutMs: 200 };
+// A healthy replica answers at once, but a busy 2-core machine can take longer than 200 ms.
+const patient = { commandTimeoutMs: 5_000, durability: { replicas: 1, timeoutMs: 3_000 } };
+
+/** Resolves once the replica has acknowledged everything the primary wrote (INFO replication). */
+async function replicaInSync(): Promise<void> {
+  for (const end = Date.now() + 15_000; Date.now() < end; await sleep(50)) {
+    const info = await admin.info('replication');
+    const written = Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? NaN);
+    const acknowledged = Number(/slave0:.*offset=(\d+)/.exec(info)?.[1] ?? NaN);
+    if (acknowledged >= written) return;
+  }
+  throw new Error('the replica did not catch up with the primary within 15 s');
+}
 const recordKey = (namespace: string, id: string): string => `idempotency:${namespace}:${hashValue(id)}`;
 
 function durableStore(options: ConstructorParameters<typeof RedisStore>[1] = { durability: durable }): RedisStore {
@@ -122,7 +138,7 @@ async function commandsOf(action: () => Promise<unknown>): Promise<string[]> {
 
 describe('RedisStore with durability', () => {
   it('runs the method once a replica has the claim, and the result is on the replica before the call returns', async () => {
-    const { fn, runs } = counted('durableConfirmed', durableStore());
+    const { fn, runs } = counted('durableConfirmed', durableStore(patient));
     await expect(fn({ id: 'a' })).resolves.toEqual({ ok: 'a' });
     expect(await replicaAdmin.get(recordKey('durableConfirmed', 'a'))).toMatch(/^C/);
     await expect(fn({ id: 'a' })).resolves.toEqual({ ok: 'a' });
@@ -130,16 +146,18 @@ describe('RedisStore with durability', () => {
   });
 
   it('releases a claim no replica confirms and fails with IdempotencyStoreError before the method runs', async () => {
-    const { fn, runs } = counted('durableStalledClaim', durableStore());
+    // Patient: the retry below must be confirmed however busy the machine; the stall costs 3 s.
+    const { fn, runs } = counted('durableStalledClaim', durableStore(patient));
     proxy.stall('both', 'replication');
     const error = await fn({ id: 'b' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(IdempotencyStoreError);
     expect((error as IdempotencyStoreError).code).toBe(IdempotencyErrorCode.Store);
-    expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim within 200 ms/);
+    expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim within 3000 ms/);
     expect(runs()).toBe(0);
     expect(await admin.exists(recordKey('durableStalledClaim', 'b'))).toBe(0);
     // Once replication flows again, the retry runs the method, once.
     proxy.resume();
+    await replicaInSync();
     await expect(fn({ id: 'b' })).resolves.toEqual({ ok: 'b' });
     expect(runs()).toBe(1);
   });
@@ -178,7 +196,7 @@ describe('RedisStore with durability', () => {
   });
 
   it('sends one command for a replay and one WAIT after each write of a miss', async () => {
-    const { fn } = counted('durableCommands', durableStore());
+    const { fn } = counted('durableCommands', durableStore(patient));
     await fn({ id: 'warm-up' }); // connects, loads the script, checks the eviction policy
     const miss = await commandsOf(() => fn({ id: 'e' }));
     expect(miss).toEqual(['set', 'wait', 'evalsha', 'wait']);
