@@ -55,6 +55,9 @@ type RedisClient = Redis | Cluster;
 
 const isCluster = (client: RedisClient): client is Cluster => client.isCluster;
 
+/** A Cluster redirection (`MOVED slot host:port`, `ASK slot host:port`). */
+const isRedirection = (err: Error | null | undefined): boolean => err != null && /^(MOVED|ASK) \d+ /.test(err.message);
+
 /** The client's `commandTimeout` (a `Cluster` keeps it in `redisOptions`), if it has one. */
 function commandTimeoutOf(client: RedisClient): number | undefined {
   const options = (client as { options?: { commandTimeout?: unknown; redisOptions?: { commandTimeout?: unknown } } }).options;
@@ -190,6 +193,11 @@ export class ReplicaConfirmation {
     const { replicas, timeoutMs } = this.durability;
     if (!isCluster(this.client)) return this.client.wait(replicas, timeoutMs);
     const replies = (await this.client.pipeline().pttl(key).wait(replicas, timeoutMs).exec()) ?? [];
+    // Timeline: the slot starts migrating → the write is ASK-redirected to the importing node →
+    // PTTL and WAIT go to the slot's owner, which answers ASK (or MOVED once the slot moved): the
+    // write is elsewhere, so WAIT counted nothing of it. ioredis retries a pipeline only when every
+    // command was redirected, and WAIT is not.
+    if (isRedirection(replies[0]?.[0])) return ABSENT;
     for (const [err] of replies) if (err) throw err;
     const [pttl, acknowledged] = replies.map(([, reply]) => Number(reply));
     return pttl === -2 ? ABSENT : (acknowledged ?? 0);

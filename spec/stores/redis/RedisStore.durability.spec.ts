@@ -250,4 +250,35 @@ describe('RedisStore with durability on a Cluster', () => {
     for (const node of seen) expect(node.commands.filter((c) => c === 'wait').length).toBe(node.commands.filter((c) => c === 'set').length);
     expect(seen.flatMap((node) => node.commands).filter((c) => c === 'set')).toHaveLength(ids.length);
   });
+
+  it('counts a claim redirected by ASK while its slot migrates as unconfirmed (an outage), not as a configuration error', async () => {
+    const { fn, runs } = counted('durableMigrating', new RedisStore(client, { durability: durable }));
+    const key = recordKey('durableMigrating', 'm');
+    const admins = cluster.nodes.map((n) => new Redis(n.port, n.host));
+    const slot = Number(await admins[0]!.cluster('KEYSLOT', key));
+    const ids = await Promise.all(admins.map(async (a) => String(await a.cluster('MYID'))));
+    const owner = (await admins[0]!.cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+    const from = owner.findIndex(([start, end]) => slot >= start && slot <= end);
+    const ownerPort = owner[from]![2][1];
+    const source = cluster.nodes.findIndex((n) => n.port === ownerPort);
+    const target = (source + 1) % cluster.nodes.length;
+    // Timeline: the slot starts migrating → the claim is ASK-redirected to the importing node →
+    // WAIT (pipelined with PTTL) goes to the slot's owner, which answers ASK for the key.
+    await admins[target]!.cluster('SETSLOT', slot, 'IMPORTING', ids[source]!);
+    await admins[source]!.cluster('SETSLOT', slot, 'MIGRATING', ids[target]!);
+    try {
+      const error = await fn({ id: 'm' }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect((error as Error).message).toMatch(/not on the shard WAIT went to/);
+      expect(runs()).toBe(0);
+      // The claim was released on the importing node (the release follows the ASK too).
+      expect((await admins[target]!.pipeline().asking().exists(key).exec())?.[1]?.[1]).toBe(0);
+    } finally {
+      // The claim was written on the importing node; its release may have reached it (ASKING) or not.
+      await admins[target]!.pipeline().asking().del(key).exec();
+      await admins[source]!.cluster('SETSLOT', slot, 'STABLE');
+      await admins[target]!.cluster('SETSLOT', slot, 'STABLE');
+      for (const a of admins) a.disconnect();
+    }
+  });
 });
