@@ -257,9 +257,8 @@ describe('RedisStore with durability on a Cluster', () => {
     const admins = cluster.nodes.map((n) => new Redis(n.port, n.host));
     const slot = Number(await admins[0]!.cluster('KEYSLOT', key));
     const ids = await Promise.all(admins.map(async (a) => String(await a.cluster('MYID'))));
-    const owner = (await admins[0]!.cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
-    const from = owner.findIndex(([start, end]) => slot >= start && slot <= end);
-    const ownerPort = owner[from]![2][1];
+    const ranges = await admins[0]!.cluster('SLOTS');
+    const ownerPort = ranges.find(([start, end]) => slot >= start && slot <= end)?.[2]?.[1];
     const source = cluster.nodes.findIndex((n) => n.port === ownerPort);
     const target = (source + 1) % cluster.nodes.length;
     // Timeline: the slot starts migrating → the claim is ASK-redirected to the importing node →
