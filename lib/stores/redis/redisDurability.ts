@@ -118,6 +118,29 @@ export function replicaConfirmation(value: unknown, client: RedisClient): Replic
   return durability === undefined ? undefined : new ReplicaConfirmation(client, durability);
 }
 
+const closeCounters = new WeakMap<RedisClient, { closes: number }>();
+
+/**
+ * Counts the `close` events of a client's connections, with one listener per client however many
+ * stores share it (a store built per invocation on a shared client added one each: a leak, and
+ * MaxListenersExceededWarning from the 11th).
+ */
+function closeCounter(client: RedisClient): { closes: number } {
+  let counter = closeCounters.get(client);
+  if (counter !== undefined) return counter;
+  const created = { closes: 0 };
+  const count = (): void => void created.closes++;
+  if (isCluster(client)) {
+    const watch = (node: Redis): void => void node.on('close', count);
+    for (const node of client.nodes('all')) watch(node);
+    client.on('+node', watch);
+  } else {
+    client.on('close', count);
+  }
+  closeCounters.set(client, created);
+  return created;
+}
+
 /**
  * Confirms `RedisStore`'s writes on replicas. Take {@link epoch} before a write and pass it to
  * {@link confirm} after it.
@@ -131,21 +154,19 @@ export function replicaConfirmation(value: unknown, client: RedisClient): Replic
  * ```
  */
 export class ReplicaConfirmation {
-  // `close` events of the client's connections (every node's, on a Cluster).
-  private closes = 0;
+  // `close` events of the client's connections (every node's, on a Cluster), shared by every store
+  // on the client: one listener per client, not one per store.
+  private readonly connections: { closes: number };
 
   constructor(
     private readonly client: RedisClient,
     private readonly durability: Required<RedisDurability>,
   ) {
-    const count = (): void => void this.closes++;
-    if (isCluster(client)) {
-      const watch = (node: Redis): void => void node.on('close', count);
-      for (const node of client.nodes('all')) watch(node);
-      client.on('+node', watch);
-    } else {
-      client.on('close', count);
-    }
+    this.connections = closeCounter(client);
+  }
+
+  private get closes(): number {
+    return this.connections.closes;
   }
 
   /** The connections' state before a write: a `close` after it means WAIT may not count the write. */

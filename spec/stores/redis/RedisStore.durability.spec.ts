@@ -231,6 +231,22 @@ describe('RedisStore with durability', () => {
     expect(build).toThrow(message);
   });
 
+  it('adds one close listener to a client however many stores share it (a store per invocation does not leak)', () => {
+    const client = new Redis('redis://127.0.0.1:1', lambdaRedisOptions());
+    const cluster = new Cluster([{ host: '127.0.0.1', port: 1 }], { lazyConnect: true });
+    try {
+      const before = [client.listenerCount('close'), cluster.listenerCount('+node')];
+      for (let i = 0; i < 20; i++) {
+        new RedisStore(client, { durability: durable, logger: new CaptureLogger() });
+        new RedisStore(cluster, { durability: durable, logger: new CaptureLogger() });
+      }
+      expect([client.listenerCount('close') - before[0]!, cluster.listenerCount('+node') - before[1]!]).toEqual([1, 1]);
+    } finally {
+      client.disconnect();
+      cluster.disconnect();
+    }
+  });
+
   it('checks timeoutMs against the commandTimeout the store is given', () => {
     expect(() => new RedisStore('redis://127.0.0.1:1', { commandTimeoutMs: 300, durability: { replicas: 1, timeoutMs: 300 } })).toThrow('commandTimeout (300 ms)');
   });
