@@ -15,6 +15,7 @@ import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnos
 import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, ScriptRunner, type LuaScript } from './redisScripts';
+import { SentinelMasterWatch } from './sentinelMaster';
 
 // A string value holds at most 512 MB (proto-max-bulk-len); the record adds its status, owner
 // token and validation hash (under 200 bytes) to the payload.
@@ -71,6 +72,7 @@ export class RedisStore implements IdempotencyStore {
       // environment's records would be replayed.
       this.client.on('error', (err: unknown) => this.onClientError(err));
       this.client.on('ready', () => (this.refusedAuth = undefined));
+      if (this.client.options.sentinels) this.sentinelMaster = new SentinelMasterWatch(this.client);
       this.ownsClient = true;
       this.countedOpen = true;
       countOpenStore((line) => this.warn(line));
@@ -91,6 +93,7 @@ export class RedisStore implements IdempotencyStore {
   private refusedDatabase: Error | undefined;
   // Set while the server refuses the URL's credentials (until a connection is ready again).
   private refusedAuth: Error | undefined;
+  private sentinelMaster: SentinelMasterWatch | undefined; // a Sentinel URL's: do the sentinels know its master?
 
   /** Throws when the connection is not on the URL's database (checked after each reply, which the handshake's SELECT precedes). */
   private assertDatabase(operation: StoreOperation): void {
@@ -130,7 +133,7 @@ export class RedisStore implements IdempotencyStore {
     this.assertDatabase(operation);
     // Timeline: the handshake's AUTH is refused → ioredis reconnects → a call made meanwhile fails
     // "max retries" (an outage, which could fail open). It failed for the refused password.
-    throw toRedisStoreError(operation, this.refusedAuth !== undefined && isRedisOutage(err) ? this.refusedAuth : err);
+    throw this.sentinelMaster?.failure(operation, err) ?? toRedisStoreError(operation, this.refusedAuth !== undefined && isRedisOutage(err) ? this.refusedAuth : err);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { IdempotencyStoreError, lambdaRedisOptions, makeIdempotent, RedisStore } from '../../../lib';
+import { IdempotencyConfigError, IdempotencyStoreError, lambdaRedisOptions, makeIdempotent, RedisStore } from '../../../lib';
 import { CaptureLogger } from '../../helpers/logger';
 import { redisSentinel, type HostPort } from '../../helpers/redisSentinel';
 
@@ -122,6 +122,21 @@ describe('RedisStore through Redis Sentinel', () => {
     await expect(charge({ id: 'order-2' })).resolves.toBe('charged order-2');
     expect(runs.get('order-2')).toBe(1);
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it("from a URL naming a master the sentinels do not know, fails every call with IdempotencyConfigError, even with onStoreError 'continue' (never runs unprotected), and shows no credential", async () => {
+    const named = new RedisStore(`redis+sentinel://app:S3cretPw@${hosts(topology.sentinels)}/notTheMaster?sentinelPassword=SentPw9`, { logger });
+    toClose.push(() => named.close());
+    let runs = 0;
+    const fn = makeIdempotent(async (event: { id: string }) => `${event.id} ${++runs}`, { key: 'id', store: named, logger, name: 'Sentinel.unknownMaster', onStoreError: 'continue' });
+    for (let i = 0; i < 2; i++) {
+      const error = await fn({ id: 'order-unknown' }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(IdempotencyConfigError);
+      expect((error as Error).message).toMatch(/the sentinels do not know the master name/);
+      expect((error as Error).message).not.toMatch(/S3cretPw|SentPw9|notTheMaster/);
+    }
+    expect(runs).toBe(0);
+    expect(JSON.stringify(logger.lines)).not.toMatch(/S3cretPw|SentPw9/);
   });
 
   it('asks the next sentinel when one accepts connections and never answers (sentinelCommandTimeout), instead of waiting on it for ever', async () => {
