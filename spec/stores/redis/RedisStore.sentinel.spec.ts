@@ -139,6 +139,29 @@ describe('RedisStore through Redis Sentinel', () => {
     expect(JSON.stringify(logger.lines)).not.toMatch(/S3cretPw|SentPw9/);
   });
 
+  it("with sentinel credentials the sentinels refuse, fails every call with IdempotencyConfigError, even with onStoreError 'continue', and shows no credential", async () => {
+    const admins = topology.sentinels.map((s) => new Redis({ ...s }));
+    await Promise.all(admins.map((admin) => admin.call('ACL', 'SETUSER', 'default', 'resetpass', '>RightPw5')));
+    try {
+      const refused = new RedisStore(`redis+sentinel://${hosts(topology.sentinels)}/${topology.masterName}?sentinelPassword=WrongPw7`, { logger });
+      toClose.push(() => refused.close());
+      let runs = 0;
+      const fn = makeIdempotent(async (event: { id: string }) => `${event.id} ${++runs}`, { key: 'id', store: refused, logger, name: 'Sentinel.refused', onStoreError: 'continue' });
+      for (let i = 0; i < 2; i++) {
+        const error = await fn({ id: 'order-refused' }).catch((err: unknown) => err);
+        expect(error).toBeInstanceOf(IdempotencyConfigError);
+        expect((error as Error).message).toMatch(/the sentinels refused the Sentinel URL's sentinel credentials/);
+        expect((error as Error).message).not.toMatch(/WrongPw7|RightPw5/);
+      }
+      expect(runs).toBe(0);
+      expect(JSON.stringify(logger.lines)).not.toMatch(/WrongPw7|RightPw5/);
+    } finally {
+      // The open admin connections are still authenticated: give the sentinels back their open door.
+      await Promise.all(admins.map((admin) => admin.call('ACL', 'SETUSER', 'default', 'nopass')));
+      for (const admin of admins) admin.disconnect();
+    }
+  });
+
   it('asks the next sentinel when one accepts connections and never answers (sentinelCommandTimeout), instead of waiting on it for ever', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => sockets.push(socket));
