@@ -35,6 +35,7 @@ export {
   IdempotencyInProgressError,
   IdempotencyPayloadMismatchError,
   IdempotencyStoreError,
+  IdempotencyNotDurableError,
   IdempotencyCorruptRecordError,
   IdempotencyResultError,
   IdempotencyCompletionError,

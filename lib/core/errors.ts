@@ -19,6 +19,7 @@ export const IdempotencyErrorCode = {
   InProgress: 'IDEMPOTENCY_IN_PROGRESS',
   PayloadMismatch: 'IDEMPOTENCY_PAYLOAD_MISMATCH',
   Store: 'IDEMPOTENCY_STORE',
+  NotDurable: 'IDEMPOTENCY_NOT_DURABLE',
   CorruptRecord: 'IDEMPOTENCY_CORRUPT_RECORD',
   Result: 'IDEMPOTENCY_RESULT',
   Completion: 'IDEMPOTENCY_COMPLETION',
@@ -183,6 +184,23 @@ export class IdempotencyStoreError extends IdempotencyError {
 export class IdempotencyCorruptRecordError extends IdempotencyStoreError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options, IdempotencyErrorCode.CorruptRecord);
+  }
+}
+
+/**
+ * RedisStore's `durability` was not met: too few replicas acknowledged a write in time (or the
+ * connection changed, or a slot moved, before WAIT). From a claim, the claim was released and the
+ * method did not run; a retry runs it once. Never fails open: `onStoreError: 'continue'` does not
+ * run a method unprotected on it, since the durability asked for would silently be dropped.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyNotDurableError) return { statusCode: 503 }; }
+ * ```
+ */
+export class IdempotencyNotDurableError extends IdempotencyStoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, IdempotencyErrorCode.NotDurable);
   }
 }
 

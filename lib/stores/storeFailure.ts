@@ -2,6 +2,7 @@ import {
   IdempotencyConfigError,
   IdempotencyCorruptRecordError,
   IdempotencyError,
+  IdempotencyNotDurableError,
   IdempotencyResultError,
   IdempotencyStoreError,
 } from '../core/errors';
@@ -49,6 +50,8 @@ export const StoreFailureKind = {
   CorruptRecord: 'corrupt_record',
   /** The record is larger than the backend holds: `IdempotencyResultError`. */
   TooLarge: 'too_large',
+  /** The write was not confirmed as durable as asked (RedisStore `durability`): `IdempotencyNotDurableError`. */
+  NotDurable: 'not_durable',
 } as const;
 
 /** Union of the values of {@link StoreFailureKind}. */
@@ -88,6 +91,7 @@ const DEFAULT_FIX: Record<StoreFailureKind, string> = {
   corrupt_record:
     'delete the record to recover: its key is <prefix>:<namespace>:<keyHash> from the store_error log line (store.delete(key), or on Redis npx lambda-idempotency invalidate --record-key <key>)',
   too_large: 'return less data, or lower maxResultBytes so the size is checked before the method runs again',
+  not_durable: 'check the replicas, or raise durability.timeoutMs',
 };
 
 const NEVER_FAILS_OPEN = " Not an outage: no call runs unprotected on it, even with onStoreError 'continue'.";
@@ -113,6 +117,8 @@ export function storeFailure(failure: StoreFailure): IdempotencyError {
       return new IdempotencyCorruptRecordError(message, options);
     case StoreFailureKind.TooLarge:
       return new IdempotencyResultError(message, options);
+    case StoreFailureKind.NotDurable:
+      return new IdempotencyNotDurableError(message + NEVER_FAILS_OPEN, options);
     default:
       return new IdempotencyStoreError(message, options);
   }

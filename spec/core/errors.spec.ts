@@ -23,6 +23,7 @@ function oneOfEach(errors: typeof import('../../lib/core/errors')) {
     ['IdempotencyInProgressError', new errors.IdempotencyInProgressError('Orders.create', HASH, 1_500), 'IDEMPOTENCY_IN_PROGRESS'],
     ['IdempotencyPayloadMismatchError', new errors.IdempotencyPayloadMismatchError('Orders.create', HASH), 'IDEMPOTENCY_PAYLOAD_MISMATCH'],
     ['IdempotencyStoreError', new errors.IdempotencyStoreError('redis down'), 'IDEMPOTENCY_STORE'],
+    ['IdempotencyNotDurableError', new errors.IdempotencyNotDurableError('0 of 1 replicas'), 'IDEMPOTENCY_NOT_DURABLE'],
     ['IdempotencyCorruptRecordError', new errors.IdempotencyCorruptRecordError('garbage'), 'IDEMPOTENCY_CORRUPT_RECORD'],
     ['IdempotencyResultError', new errors.IdempotencyResultError('too large'), 'IDEMPOTENCY_RESULT'],
     ['IdempotencyCompletionError', new errors.IdempotencyCompletionError('not recorded', { ok: true }), 'IDEMPOTENCY_COMPLETION'],
@@ -42,6 +43,7 @@ describe('errors', () => {
 
   it('keeps the families a caller branches on: store failures, key failures, and replays that are not library errors', () => {
     expect(new IdempotencyCorruptRecordError('x')).toBeInstanceOf(IdempotencyStoreError);
+    expect(new coreErrors.IdempotencyNotDurableError('x')).toBeInstanceOf(IdempotencyStoreError);
     expect(new IdempotencyCompletionError('x', 1)).toBeInstanceOf(IdempotencyStoreError);
     const rejected = new IdempotencyKeyRejectedError('too_long', 'the key is 300 characters long; the limit is 255');
     expect(rejected).toBeInstanceOf(IdempotencyKeyError);

@@ -96,6 +96,7 @@ export function problemResponse(error: unknown, event?: unknown): HttpResponse |
       return problem(event, 409, 'in-progress', 'A request with this Idempotency-Key is in progress', 'The original request has not finished yet; retry later.', retryAfter);
     }
     case IdempotencyErrorCode.Store:
+    case IdempotencyErrorCode.NotDurable:
       // Only a failed claim reaches the caller as a plain store error: the method did not run.
       return problem(event, 503, 'store-unavailable', 'Idempotency store unavailable', 'The request was not processed; retry later with the same Idempotency-Key.', { 'Retry-After': '1' });
     case IdempotencyErrorCode.CorruptRecord:

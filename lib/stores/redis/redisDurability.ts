@@ -229,6 +229,6 @@ export class ReplicaConfirmation {
       operation === StoreOperation.Claim
         ? 'the claim was released before the method ran, so a retry runs it once. Check the replicas (INFO replication on the primary: connected_slaves and their lag) or raise durability.timeoutMs'
         : 'the result is on the primary only and a failover may lose it. Check the replicas (INFO replication on the primary: connected_slaves and their lag) or raise durability.timeoutMs';
-    return storeFailure({ store: 'RedisStore', operation, kind: StoreFailureKind.Outage, reason: `not durable: ${reason}`, fix });
+    return storeFailure({ store: 'RedisStore', operation, kind: StoreFailureKind.NotDurable, reason: `not durable: ${reason}`, fix });
   }
 }

@@ -9,6 +9,7 @@ import {
   IdempotencyKeyRejectedError,
   IdempotencyPayloadMismatchError,
   IdempotencyResultError,
+  IdempotencyNotDurableError,
   IdempotencyStoreError,
   ReplayedError,
 } from '../../../lib';
@@ -29,6 +30,8 @@ const cases: Record<IdempotencyErrorCode, [IdempotencyError, number | undefined,
   [IdempotencyErrorCode.InProgress]: [new IdempotencyInProgressError('Api.create', 'h', 2500), 409, 'in-progress'],
   [IdempotencyErrorCode.PayloadMismatch]: [new IdempotencyPayloadMismatchError('Api.create', 'h'), 422, 'key-reused'],
   [IdempotencyErrorCode.Store]: [new IdempotencyStoreError('down'), 503, 'store-unavailable'],
+  // A claim no replica confirmed was released: the request was not processed.
+  [IdempotencyErrorCode.NotDurable]: [new IdempotencyNotDurableError('0 of 1 replicas'), 503, 'store-unavailable'],
   [IdempotencyErrorCode.CorruptRecord]: [new IdempotencyCorruptRecordError('unreadable'), 500, 'record-unreadable'],
   [IdempotencyErrorCode.Result]: [new IdempotencyResultError('too large'), 500, 'response-not-recorded'],
   [IdempotencyErrorCode.Completion]: [new IdempotencyCompletionError('not recorded', 'a plain value'), 500, 'response-not-recorded'],
@@ -45,11 +48,11 @@ describe('problemResponse', () => {
     expect(body(response)).toMatchObject({ type: `urn:lambda-idempotency:problem:${type}`, status });
   });
 
-  it('says "not processed" only for a store failure, the one case where the method did not run', () => {
+  it('says "not processed" only for a store failure or an unconfirmed claim, the cases where the method did not run', () => {
     const saying = Object.values(cases)
       .filter(([error]) => problemResponse(error)?.body?.includes('not processed'))
       .map(([error]) => error.name);
-    expect(saying).toEqual(['IdempotencyStoreError']);
+    expect(saying).toEqual(['IdempotencyStoreError', 'IdempotencyNotDurableError']);
   });
 
   it('maps by code, so a subclass of the store error never says "not processed"', () => {

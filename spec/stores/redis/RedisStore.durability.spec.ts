@@ -8,6 +8,7 @@ import {
   IdempotencyCompletionError,
   IdempotencyConfigError,
   IdempotencyErrorCode,
+  IdempotencyNotDurableError,
   IdempotencyStoreError,
   lambdaRedisOptions,
   makeIdempotent,
@@ -151,7 +152,7 @@ describe('RedisStore with durability', () => {
     proxy.stall('both', 'replication');
     const error = await fn({ id: 'b' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(IdempotencyStoreError);
-    expect((error as IdempotencyStoreError).code).toBe(IdempotencyErrorCode.Store);
+    expect((error as IdempotencyStoreError).code).toBe(IdempotencyErrorCode.NotDurable);
     expect((error as Error).message).toMatch(/0 of 1 replicas acknowledged the claim within 3000 ms/);
     expect(runs()).toBe(0);
     expect(await admin.exists(recordKey('durableStalledClaim', 'b'))).toBe(0);
@@ -195,18 +196,40 @@ describe('RedisStore with durability', () => {
     }
   });
 
-  // KNOWN GAP (review14): an unconfirmed claim is an outage, so onStoreError 'continue' releases it
-  // and runs the method unprotected; a `replicas` above the replica count (or a replica lagging
-  // past timeoutMs) runs every repeat of a key again. Without durability the second call replays.
-  // Fixing it needs a decision (a code of its own that never fails open, or keeping the claim on
-  // the primary when failing open); this test flips to passing when it is made.
-  it.failing("with more replicas asked than the primary has and onStoreError 'continue', runs a key once (the miss fails closed, as the README says)", async () => {
+  // Timeline before (review14): claim written → WAIT: too few replicas → claim released as an
+  // outage → onStoreError 'continue' runs the method unprotected → the repeat does the same: every
+  // repeat of a key ran again, where without durability it would replay.
+  it("never fails open on a claim too few replicas confirmed, even with onStoreError 'continue': the method does not run", async () => {
     const store = durableStore({ durability: { replicas: 2, timeoutMs: 100 } });
     let runs = 0;
     const fn = makeIdempotent(async (event: { id: string }) => ({ ok: event.id, run: ++runs }), { key: 'id', name: 'durableTooFewReplicas', store, logger: new CaptureLogger(), onStoreError: 'continue' });
-    const first = await fn({ id: 'p' });
-    const second = await fn({ id: 'p' });
-    expect([first, second, runs]).toEqual([{ ok: 'p', run: 1 }, { ok: 'p', run: 1 }, 1]);
+    for (let i = 0; i < 2; i++) {
+      const error = await fn({ id: 'p' }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(IdempotencyNotDurableError);
+      expect(error).toBeInstanceOf(IdempotencyStoreError);
+      expect((error as IdempotencyNotDurableError).code).toBe(IdempotencyErrorCode.NotDurable);
+      expect((error as Error).message).toMatch(/1 of 2 replicas acknowledged the claim within 100 ms.*Not an outage/);
+    }
+    expect(runs).toBe(0);
+    expect(await admin.exists(recordKey('durableTooFewReplicas', 'p'))).toBe(0);
+  });
+
+  it("reports a result no replica confirmed as IdempotencyCompletionError even with onStoreError 'continue' (the caller is told it is not durable)", async () => {
+    let runs = 0;
+    const store = durableStore({ durability: durable });
+    const fn = makeIdempotent(
+      async (event: { id: string }) => {
+        runs++;
+        proxy.stall('both', 'replication');
+        return { ok: event.id };
+      },
+      { key: 'id', name: 'durableContinueResult', store, logger: new CaptureLogger(), onStoreError: 'continue' },
+    );
+    const error = await fn({ id: 'q' }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(IdempotencyCompletionError);
+    expect((error as IdempotencyCompletionError).result).toEqual({ ok: 'q' });
+    expect((error as IdempotencyCompletionError).cause).toBeInstanceOf(IdempotencyNotDurableError);
+    expect(runs).toBe(1);
   });
 
   it('sends one command for a replay and one WAIT after each write of a miss', async () => {
