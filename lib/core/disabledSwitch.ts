@@ -1,5 +1,6 @@
 import { IdempotencyConfigError } from './errors';
 import type { DisabledWarningLine, IdempotencyLogger } from './log';
+import { ignoringFailure } from './thenable';
 
 // IDEMPOTENCY_DISABLED: idempotency off for unit tests and local runs (as Powertools'
 // POWERTOOLS_IDEMPOTENCY_DISABLED), read once per process, refused inside Lambda unless forced.
@@ -73,11 +74,8 @@ function warnDisabled(logger: IdempotencyLogger, forced: boolean): void {
     warning: 'idempotency_disabled',
     forced,
   };
-  try {
-    logger.warn(line);
-  } catch {
-    // A logger that throws never changes a call's outcome (see logDecision).
-  }
+  // A logger that throws or rejects never changes a call's outcome (see logDecision).
+  ignoringFailure(() => logger.warn(line));
 }
 
 /**

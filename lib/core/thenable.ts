@@ -11,3 +11,22 @@
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
+
+/**
+ * Calls user code whose failure must change nothing (a logger's set-up warning): a throw is
+ * ignored, and so is the rejection of a promise it returns (a logger method written `async`),
+ * which would otherwise be an unhandled rejection that ends the process. Internal.
+ *
+ * @example
+ * ```ts
+ * ignoringFailure(() => logger.warn(line));
+ * ```
+ */
+export function ignoringFailure(call: () => unknown): void {
+  try {
+    const returned = call();
+    if (isThenable(returned)) returned.then(undefined, () => undefined);
+  } catch {
+    // Ignored: see above.
+  }
+}

@@ -72,6 +72,17 @@ describe('IDEMPOTENCY_DISABLED', () => {
     expect(logger.lines.map((l) => l.attributes)).toEqual([expect.objectContaining({ warning: 'idempotency_disabled', forced: true })]);
   });
 
+  it('a logger whose warn is async and rejects (a NestJS LoggerService) leaves no unhandled rejection', async () => {
+    process.env.IDEMPOTENCY_DISABLED = 'true';
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    let warned = 0;
+    const nest = { log() {}, error() {}, warn: async () => { warned++; throw new Error('log sink down'); } };
+    const charge = makeIdempotent(async (_event: { orderId: string }) => 'ran', { key: 'orderId', name: 'Disabled.asyncLogger', store, logger: nest });
+    await expect(charge({ orderId: 'o-1' })).resolves.toBe('ran');
+    expect(warned).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // jest fails the test on an unhandled rejection
+  });
+
   it('unset, empty, false or 0 leave idempotency on', async () => {
     for (const value of [undefined, '', 'false', '0', 'FALSE']) {
       if (value === undefined) delete process.env.IDEMPOTENCY_DISABLED;

@@ -1,5 +1,6 @@
 import { getDefaultLogger, type IdempotencyLogger, type StoreWarningLine } from '../../core/log';
 import { decodeRecord, encodeCompleted, encodeInProgress, type IdempotencyRecord } from '../../core/record';
+import { ignoringFailure } from '../../core/thenable';
 import {
   ClaimOutcome,
   type ClaimRequest,
@@ -215,13 +216,12 @@ export class RedisStore implements IdempotencyStore {
     setImmediate(() => void warnIfEvicting(this.client, (line) => this.warn(line)).catch(() => undefined)).unref();
   }
 
-  /** Logs a set-up warning; a logger that throws is ignored (this runs outside any call). */
+  /**
+   * Logs a set-up warning; a logger that throws or rejects is ignored (this runs outside any
+   * call): a warning about the set-up must never fail a call nor crash the process.
+   */
   private warn(line: StoreWarningLine): void {
-    try {
-      (this.logger ?? getDefaultLogger()).warn(line);
-    } catch {
-      // A warning about the set-up must never fail a call nor crash the process.
-    }
+    ignoringFailure(() => (this.logger ?? getDefaultLogger()).warn(line));
   }
 
   private async run(operation: StoreOperation, lua: LuaScript, key: string, ...args: Array<string | number>): Promise<unknown> {

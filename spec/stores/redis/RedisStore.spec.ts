@@ -64,6 +64,27 @@ describe('RedisStore construction', () => {
     configured.disconnect();
   });
 
+  it('never leaves an unhandled rejection when the logger\'s warn is async and rejects (Node would end the process)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const clients = [new Redis({ lazyConnect: true }), new Redis({ lazyConnect: true })];
+    try {
+      let warned = 0;
+      // A NestJS LoggerService shipping to a remote sink, and an info-shaped logger written `async`.
+      const nest = { log() {}, error() {}, warn: async () => { warned++; throw new Error('log sink down'); } };
+      const powertoolsLike = { info() {}, error() {}, warn: async () => { warned++; throw new Error('log sink down'); } };
+      new RedisStore(clients[0] as Redis, { logger: nest });
+      new RedisStore(clients[1] as Redis, { logger: powertoolsLike });
+      expect(warned).toBe(2); // no_command_timeout, once each
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const client of clients) client.disconnect();
+    }
+  });
+
   it('leaves a client it was given open on close()', async () => {
     const client = new Redis({ lazyConnect: true });
     await new RedisStore(client).close();
