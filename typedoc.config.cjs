@@ -24,13 +24,10 @@ module.exports = {
     'lambda-idempotency.ReplayHook.__type.bivarianceHack',
     'lambda-idempotency.ValuePredicate.__type.bivarianceHack',
     'lambda-idempotency/http.ScopeFunction.__type.bivarianceHack',
-    // The decorators' `Site` (the property key, or the TC39 context) is explained in their source.
-    'lambda-idempotency.IdempotentMethodDecorator.Site',
-    'lambda-idempotency/http.IdempotentHttpDecorator.Site',
   ],
   // Helper types in public signatures (compile-time checks, a class constructor, the logger
   // shapes accepted) that are not exports of their own; the reference shows them by name.
-  intentionallyNotExported: ['Constructor', 'FunctionKeys', 'AsyncMethodCheck', 'HttpMethodCheck'],
+  intentionallyNotExported: ['Constructor', 'FunctionKeys', 'AsyncMethodCheck', 'HttpMethodCheck', 'AnyMethodContext'],
   plugin: ['./scripts/typedoc-strict.mjs'],
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,

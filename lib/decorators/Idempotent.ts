@@ -25,6 +25,13 @@ export interface ExpectedAnAsyncMethod {
   readonly '@Idempotent decorates async methods only: declare the method async (or make it return a Promise)': never;
 }
 
+/**
+ * The TC39 context of any method, whatever its `this` type: `ClassMethodDecoratorContext` alone
+ * means `ClassMethodDecoratorContext<unknown>`, whose method can be called on an unknown `this`,
+ * and the context of a method declaring `this: Orders` is not one.
+ */
+export type AnyMethodContext = ClassMethodDecoratorContext<never>;
+
 /** `unknown` (no constraint) for an async method, else {@link ExpectedAnAsyncMethod}. */
 type AsyncMethodCheck<Method> = Method extends AsyncMethod ? unknown : ExpectedAnAsyncMethod;
 
@@ -43,11 +50,11 @@ export interface IdempotentMethodDecorator {
   // its cause, instead of as every overload's failure. `Site` is the property key (legacy) or the
   // decorator context (TC39). The check sits on the descriptor (legacy) or the context (TC39):
   // there the compiler prints the missing property, whose name is the fix.
-  <Method, Site extends string | symbol | ClassMethodDecoratorContext>(
-    targetOrMethod: Site extends ClassMethodDecoratorContext ? Method : object,
-    site: Site & (Site extends ClassMethodDecoratorContext ? AsyncMethodCheck<Method> : unknown),
+  <Method, Site extends string | symbol | AnyMethodContext>(
+    targetOrMethod: Site extends AnyMethodContext ? Method : object,
+    site: Site & (Site extends AnyMethodContext ? AsyncMethodCheck<Method> : unknown),
     descriptor?: TypedPropertyDescriptor<Method> & AsyncMethodCheck<Method>,
-  ): Site extends ClassMethodDecoratorContext ? Method : TypedPropertyDescriptor<Method>;
+  ): Site extends AnyMethodContext ? Method : TypedPropertyDescriptor<Method>;
 }
 
 /**

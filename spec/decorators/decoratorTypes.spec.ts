@@ -30,6 +30,21 @@ describe.each(dialects)('decorated method types (%s decorators)', (dialect) => {
     ).toEqual([]);
   });
 
+  it('accepts methods that declare their `this` type, and keeps it', () => {
+    expect(
+      check(`
+        class Orders {
+          readonly prefix = 'o';
+          @Idempotent('id') async create(this: Orders, e: { id: string }): Promise<string> { return this.prefix + e.id; }
+          @IdempotentHttp() async answer(this: Orders, _e: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> { return this.prefix; }
+        }
+        const created: Promise<string> = new Orders().create({ id: '1' });
+        // @ts-expect-error: the this type is kept
+        const detached = new Orders().create.call({}, { id: '1' });
+      `),
+    ).toEqual([]);
+  });
+
   it('refuses a method that is not async with one error that says to make it async', () => {
     const errors = check(`
       class Orders {

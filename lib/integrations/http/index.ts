@@ -8,7 +8,7 @@
  * @module lambda-idempotency/http
  */
 import { IdempotencyConfigError } from '../../core/errors';
-import { Idempotent, type ExpectedAnAsyncMethod } from '../../decorators/Idempotent';
+import { Idempotent, type AnyMethodContext, type ExpectedAnAsyncMethod } from '../../decorators/Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from '../../core/key/key';
 import type { IdempotencyOptions, ReplayHook } from '../../core/options';
 import { layerOptions } from '../../core/processDefaults';
@@ -171,11 +171,11 @@ type HttpMethodCheck<Method> = Method extends (...args: never[]) => Promise<infe
  * ```
  */
 export interface IdempotentHttpDecorator {
-  <Method, Site extends string | symbol | ClassMethodDecoratorContext>(
-    targetOrMethod: Site extends ClassMethodDecoratorContext ? Method : object,
-    site: Site & (Site extends ClassMethodDecoratorContext ? HttpMethodCheck<Method> : unknown),
+  <Method, Site extends string | symbol | AnyMethodContext>(
+    targetOrMethod: Site extends AnyMethodContext ? Method : object,
+    site: Site & (Site extends AnyMethodContext ? HttpMethodCheck<Method> : unknown),
     descriptor?: TypedPropertyDescriptor<Method> & HttpMethodCheck<Method>,
-  ): Site extends ClassMethodDecoratorContext ? Method : TypedPropertyDescriptor<Method>;
+  ): Site extends AnyMethodContext ? Method : TypedPropertyDescriptor<Method>;
 }
 
 /**
