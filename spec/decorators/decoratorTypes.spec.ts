@@ -104,3 +104,37 @@ describe.each(dialects)('decorated method types (%s decorators)', (dialect) => {
     expect(errors[0]).toContain('@IdempotentHttp may answer with a problem response');
   });
 });
+
+describe('decorated method types (legacy decorators, as NestJS)', () => {
+  const check = (source: string): string[] => typecheckSnippet(source, prelude, 'legacy');
+
+  it('compose in decorators of your own typed with their interfaces, and through Nest\'s applyDecorators', () => {
+    expect(
+      check(`
+        import { applyDecorators, Post } from '@nestjs/common';
+        import type { IdempotentMethodDecorator } from 'lambda-idempotency';
+        import type { IdempotentHttpDecorator } from 'lambda-idempotency/http';
+        const byOrder = (): IdempotentMethodDecorator => Idempotent('id');
+        function httpCreate(): IdempotentHttpDecorator { return IdempotentHttp({ ttlSeconds: 86_400 }); }
+        const post = (path: string) => applyDecorators(Post(path), Idempotent('id'));
+        class Orders {
+          @byOrder() async create(e: { id: string }): Promise<number> { return e.id.length; }
+          @httpCreate() async answer(_e: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> { return ''; }
+          @post('orders') async posted(e: { id: string }): Promise<number> { return e.id.length; }
+          // @ts-expect-error: the check travels with the type
+          @byOrder() notAsync(e: { id: string }): number { return e.id.length; }
+        }
+      `),
+    ).toEqual([]);
+  });
+
+  it('refuses a property, even one holding an async function', () => {
+    const errors = check(`
+      class Orders {
+        @Idempotent('id') create = async (e: { id: string }) => e.id.length;
+        @IdempotentHttp() answer = async (_e: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => '';
+      }
+    `);
+    expect(errors).toHaveLength(2);
+  });
+});
