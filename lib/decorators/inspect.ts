@@ -14,8 +14,17 @@ import { getProcessDefaults, layerOptions } from '../core/processDefaults';
  */
 export type MethodName<TClass extends Constructor> = Extract<FunctionKeys<InstanceType<TClass>> | FunctionKeys<TClass>, string | symbol>;
 
-/** The keys of `T` whose values are functions. */
-type FunctionKeys<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+/**
+ * The declared keys of `T` whose values are functions. An index signature is left out: `keyof`
+ * a class with `[name: string]: unknown` is `string | number`, in which its methods' names vanish.
+ */
+type FunctionKeys<T> = FunctionKeyMap<T>[keyof FunctionKeyMap<T>];
+
+/** Each declared key of `T` mapped to itself when its value is a function, else to `never`. */
+type FunctionKeyMap<T> = { [K in keyof T as DeclaredKey<K>]-?: T[K] extends (...args: never[]) => unknown ? K : never };
+
+/** `K` when it is a declared name: not a number, nor an index signature's `string` or `symbol`. */
+type DeclaredKey<K> = K extends string | symbol ? (string extends K ? never : symbol extends K ? never : K) : never;
 
 /**
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would

@@ -19,4 +19,24 @@ describe('idempotencyKeyFor types', () => {
     const errors = typecheckSnippet(`${orders}\nidempotencyKeyFor(Orders, 'chargee', {});`, inspectPrelude);
     expect(errors).toEqual([expect.stringContaining(`Argument of type '"chargee"' is not assignable to parameter of type 'MethodName<typeof Orders>'`)]);
   });
+
+  it('takes the method names of a class with an index signature, a symbol-named method, a generic or abstract class', () => {
+    const source = `
+      const refund = Symbol('refund');
+      class Loose {
+        [extra: string]: unknown;
+        @Idempotent('id') async charge(_e: { id: string }) { return 1; }
+      }
+      class Symbolic { @Idempotent('id') async [refund](_e: { id: string }) { return 1; } }
+      class Generic<T> { @Idempotent('id') async charge(_e: T) { return 1; } }
+      abstract class Base { @Idempotent('id') async charge(_e: { id: string }) { return 1; } abstract other(): void; }
+      idempotencyKeyFor(Loose, 'charge', {});
+      idempotencyKeyFor(Symbolic, refund, {});
+      idempotencyKeyFor(Generic, 'charge', {});
+      idempotencyKeyFor(Base, 'charge', {});
+      // @ts-expect-error: still checked
+      idempotencyKeyFor(Loose, 'chargee', {});
+    `;
+    expect(typecheckSnippet(source, inspectPrelude)).toEqual([]);
+  });
 });
