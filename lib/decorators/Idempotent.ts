@@ -6,6 +6,7 @@ import { callClass, declareMethod, defineClassDefaults, findMethod, readClassDef
 import { classNamespace } from '../core/key/namespace';
 import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
 import { layerOptions } from '../core/processDefaults';
+import { carryMetadata } from './reflectMetadata';
 import { validateOptions } from '../core/validateOptions';
 
 /** An async method: idempotent methods always return a promise. */
@@ -104,7 +105,8 @@ function decorateLegacy(target: object, method: string | symbol, descriptor: Pro
   record.owner = owner;
   declareOnce(target, record, label);
   namespaceOf(record); // refuses an untrustworthy default namespace now, at start-up
-  descriptor.value = wrapFunction(descriptor.value, options, bindingFor(record, () => owner));
+  // Metadata other decorators (NestJS' @Post, @UseGuards) kept on the method goes with it.
+  descriptor.value = carryMetadata(descriptor.value as object, wrapFunction(descriptor.value, options, bindingFor(record, () => owner)));
 }
 
 /**

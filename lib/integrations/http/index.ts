@@ -8,6 +8,7 @@
  * @module lambda-idempotency/http
  */
 import { IdempotencyConfigError } from '../../core/errors';
+import { carryMetadata } from '../../decorators/reflectMetadata';
 import { Idempotent, type AnyMethodContext, type ExpectedAnAsyncMethod } from '../../decorators/Idempotent';
 import { compileSelector, MISSING, select, type CompiledSelector } from '../../core/key/key';
 import type { IdempotencyOptions, ReplayHook } from '../../core/options';
@@ -201,7 +202,7 @@ export function IdempotentHttp(options: HttpIdempotencyOptions = {}): Idempotent
       return withProblemResponses((idempotent as (v: unknown, c: ClassMethodDecoratorContext) => (...a: unknown[]) => Promise<unknown>)(target, key), eventArgIndex);
     }
     const result = (idempotent as (t: object, k: string | symbol, d: PropertyDescriptor) => PropertyDescriptor)(target, key, descriptor as PropertyDescriptor);
-    result.value = withProblemResponses(result.value, eventArgIndex);
+    result.value = carryMetadata(result.value as object, withProblemResponses(result.value, eventArgIndex));
     return result;
   } as IdempotentHttpDecorator;
 }
