@@ -57,7 +57,7 @@ export interface IdempotencyDefaults<TEvent = unknown> {
    * Where records live.
    * @default none: configure one, or calls fail with `IdempotencyConfigError`
    */
-  readonly store?: StoreOption;
+  readonly store?: StoreOption | undefined;
   /**
    * Logger for the decision lines: Powertools `Logger` or anything with `info`, `warn` and `error`
    * (pino, console), or a NestJS `Logger` / `LoggerService` (`log`, `warn`, `error`: each line as
@@ -65,14 +65,14 @@ export interface IdempotencyDefaults<TEvent = unknown> {
    * per process as a warning).
    * @default a Powertools `Logger` with service `POWERTOOLS_SERVICE_NAME` or `lambda-idempotency`
    */
-  readonly logger?: LoggerOption;
+  readonly logger?: LoggerOption | undefined;
   /**
    * Which part of the event is the idempotency key: a path (`'body.orderId'`,
    * `'Records[0].messageId'`, `'headers["idempotency-key"]'`), several paths, or a synchronous
    * function. Paths in other syntaxes (JSONPath, JMESPath) are refused here with a hint.
    * @default the whole event
    */
-  readonly key?: KeySelector<TEvent>;
+  readonly key?: KeySelector<TEvent> | undefined;
   /**
    * Which part of the event must match on a repeat (e.g. `'body'`); a repeat with the same key and
    * a different part throws `IdempotencyPayloadMismatchError`. A JSON body is compared as parsed
@@ -80,18 +80,18 @@ export interface IdempotencyDefaults<TEvent = unknown> {
    * nothing throws `IdempotencyKeyError` (a typo must not switch validation off).
    * @default no validation
    */
-  readonly validate?: KeySelector<TEvent>;
+  readonly validate?: KeySelector<TEvent> | undefined;
   /**
    * How long a completed record is replayed, in seconds.
    * @default 3600
    */
-  readonly ttlSeconds?: number;
+  readonly ttlSeconds?: number | undefined;
   /**
    * How long a claim stays exclusive while the method runs, in seconds; after it ends a retry may
    * take the claim over. In Lambda it never outlives the invocation (`getRemainingTimeInMillis()`).
    * @default the Lambda context's remaining time when one is passed, else 60
    */
-  readonly leaseSeconds?: number;
+  readonly leaseSeconds?: number | undefined;
   /**
    * When the key is missing from the event (a path finds nothing, `null` or `''`; a key function
    * returns none), throw `IdempotencyKeyError` before running anything; its message names the path
@@ -100,33 +100,33 @@ export interface IdempotencyDefaults<TEvent = unknown> {
    * protection off.
    * @default true
    */
-  readonly requireKey?: boolean;
+  readonly requireKey?: boolean | undefined;
   /**
    * First segment of every record key: `<prefix>:<namespace>:<hash>`.
    * @default 'idempotency'
    */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * What to do when the store fails before the method ran.
    * @default 'fail'
    */
-  readonly onStoreError?: OnStoreError;
+  readonly onStoreError?: OnStoreError | undefined;
   /**
    * Largest serialized result stored, in bytes; a larger one throws `IdempotencyResultError`.
    * @default 6291456 (6 MiB, the Lambda synchronous response limit)
    */
-  readonly maxResultBytes?: number;
+  readonly maxResultBytes?: number | undefined;
   /**
    * Position of the event among the method's arguments.
    * @default 0
    */
-  readonly eventArgIndex?: number;
+  readonly eventArgIndex?: number | undefined;
   /**
    * Transforms a replayed result before it is returned (only on a hit), e.g. to mark an HTTP
    * response `Idempotent-Replayed: true` (see `markReplayed` in `lambda-idempotency/http`).
    * @default none: the stored result is returned as is
    */
-  readonly onReplay?: ReplayHook;
+  readonly onReplay?: ReplayHook | undefined;
   /**
    * Keep completed results in process too (LRU): a repeat served from the same container costs no
    * store round trip. Never holds in-progress records; honours each record's expiry. Kept per
@@ -135,58 +135,58 @@ export interface IdempotencyDefaults<TEvent = unknown> {
    * it, in this container or any other: a cached result replays until its record expires.
    * @default off
    */
-  readonly localCache?: LocalCacheOptions;
+  readonly localCache?: LocalCacheOptions | undefined;
   /**
    * What a call does when another invocation holds a live claim: `'fail'` throws
    * `IdempotencyInProgressError`; `'wait'` polls (jittered backoff, 25 ms to 500 ms) for the first
    * call's result, at most `waitSeconds` and never past the invocation's end.
    * @default 'fail'
    */
-  readonly onInProgress?: 'fail' | 'wait';
+  readonly onInProgress?: 'fail' | 'wait' | undefined;
   /**
    * Longest wait with `onInProgress: 'wait'`, in seconds.
    * @default 10
    */
-  readonly waitSeconds?: number;
+  readonly waitSeconds?: number | undefined;
   /**
    * Extend the lease in the background (every third of it) while the method runs, so a long
    * method keeps its claim with a short lease, and a crashed one frees it within one lease. Each
    * renewal is capped at the Lambda invocation's time left then, so the claim never outlives it.
    * @default false
    */
-  readonly renewLease?: boolean;
+  readonly renewLease?: boolean | undefined;
   /**
    * Decide whether a result is stored; `false` releases the claim so a retry runs again (e.g. for
    * HTTP 5xx responses).
    * @default every result is stored
    */
-  readonly cacheResult?: ValuePredicate;
+  readonly cacheResult?: ValuePredicate | undefined;
   /**
    * Decide whether a failure is stored (e.g. a declined card is final); a stored failure replays
    * as a `ReplayedError` with the same `name`, `message` and `code`.
    * @default no failure is stored: the claim is released and a retry runs again
    */
-  readonly cacheError?: ValuePredicate;
+  readonly cacheError?: ValuePredicate | undefined;
   /**
    * Called with every decision line (hit, miss, in_progress, ...), for metrics. It is not awaited;
    * a throw or a rejected promise is ignored (reported once per process as a warning), so it never
    * changes a call's result nor crashes the process.
    * @default none
    */
-  readonly onDecision?: DecisionHook;
+  readonly onDecision?: DecisionHook | undefined;
   /**
    * How results are stored and replayed; `richSerializer` round-trips Date, Map, Set, BigInt,
    * Buffer and undefined.
    * @default jsonSerializer
    */
-  readonly serializer?: Serializer;
+  readonly serializer?: Serializer | undefined;
   /**
    * Encrypt stored results and stored failures (AES-256-GCM, key rotation by key id), so personal
    * data in results is unreadable in the store; a tampered record fails with
    * `IdempotencyCorruptRecordError` and the method does not run.
    * @default off
    */
-  readonly encryption?: EncryptionOptions;
+  readonly encryption?: EncryptionOptions | undefined;
 }
 
 /**
@@ -247,5 +247,5 @@ export interface IdempotencyOptions<TEvent = unknown> extends IdempotencyDefault
    * The record namespace: two methods given the same event never share a record.
    * @default `ClassName.methodName` for decorated methods, the function's name for `makeIdempotent`
    */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }

@@ -92,7 +92,7 @@ export interface Snippet {
  * expect(results.get('a')).toEqual([]);
  * ```
  */
-export function typecheckSnippets(snippets: readonly Snippet[], ambient = '', dialect: DecoratorDialect = 'legacy'): Map<string, string[]> {
+export function typecheckSnippets(snippets: readonly Snippet[], ambient = '', dialect: DecoratorDialect = 'legacy', extra: ts.CompilerOptions = {}): Map<string, string[]> {
   const files = new Map<string, string>();
   const fileOf = new Map<string, { fileName: string; preludeLines: number }>();
   snippets.forEach((snippet, index) => {
@@ -104,7 +104,7 @@ export function typecheckSnippets(snippets: readonly Snippet[], ambient = '', di
   });
   const ambientName = join(ROOT, 'spec', '__snippet_ambient__.d.ts');
   if (ambient !== '') files.set(ambientName, ambient);
-  const programOptions = { ...compilerOptions(), experimentalDecorators: dialect === 'legacy' };
+  const programOptions = { ...compilerOptions(), experimentalDecorators: dialect === 'legacy', ...extra };
   const program = ts.createProgram([...files.keys()], programOptions, snippetHost(files));
   const results = new Map<string, string[]>();
   for (const { name } of snippets) {
@@ -129,15 +129,16 @@ export function typecheckSnippets(snippets: readonly Snippet[], ambient = '', di
  * Type-checks `source` preceded by `prelude` (its imports) as one module of the repository, and
  * returns its diagnostics as `line N: message`, N counted in `source` (0: in the prelude). Unused
  * declarations are allowed: an example shows a class without using every name. Decorators are
- * checked in the `legacy` dialect unless `dialect` says `standard`.
+ * checked in the `legacy` dialect unless `dialect` says `standard`; `extra` compiler options (a
+ * user's `exactOptionalPropertyTypes`) go over the repository's.
  *
  * @example
  * ```ts
  * expect(typecheckSnippet(example, "import { MemoryStore } from 'lambda-idempotency';")).toEqual([]);
  * ```
  */
-export function typecheckSnippet(source: string, prelude = '', dialect: DecoratorDialect = 'legacy'): string[] {
-  return typecheckSnippets([{ name: 'snippet', source, prelude }], '', dialect).get('snippet') as string[];
+export function typecheckSnippet(source: string, prelude = '', dialect: DecoratorDialect = 'legacy', extra: ts.CompilerOptions = {}): string[] {
+  return typecheckSnippets([{ name: 'snippet', source, prelude }], '', dialect, extra).get('snippet') as string[];
 }
 
 /**

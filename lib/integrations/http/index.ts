@@ -62,12 +62,12 @@ export interface HttpIdempotencyOptions extends IdempotencyOptions {
    * clients must send unguessable keys (UUIDs).
    * @default 'caller'
    */
-  readonly scope?: HttpScope;
+  readonly scope?: HttpScope | undefined;
   /**
    * Replay the cookies the first response set (v2 `cookies`, `Set-Cookie` headers).
    * @default false: a replay never carries them
    */
-  readonly replayCookies?: boolean;
+  readonly replayCookies?: boolean | undefined;
 }
 
 function show(value: unknown): string {
