@@ -1,0 +1,82 @@
+// Where a call's CPU goes: `node --cpu-prof --cpu-prof-dir=DIR scripts/benchProfile.mjs hit|miss [system]`
+// runs N sequential calls of one system (ours or floor) against a redis-server it spawns on a
+// free loopback port, logs at INFO to stdout (send it to /dev/null), then exits. Summarize the
+// .cpuprofile with `node scripts/benchProfile.mjs --summary FILE`.
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+if (process.argv[2] === '--summary') {
+  // Self time per function (and per package for node_modules), top 30.
+  const profile = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const { callFrame: f } = byId.get(id);
+    const where = f.url.includes('node_modules') ? f.url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+)\/.*/, '$1') : f.url.replace(/.*\/(dist\/cjs\/|node:)?/, '');
+    const key = `${f.functionName || '(anonymous)'} ${where}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+  });
+  self.delete('(idle) ');
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  // Busy time by owner: this library (dist/cjs), each package, Node itself (stdout writes, streams).
+  const owners = new Map();
+  for (const [k, v] of self) {
+    const where = k.split(' ')[1] ?? '';
+    const owner = /^(lib|core|engine|stores|wrapper|decorators)\//.test(where) || /^[a-zA-Z]+\.js:/.test(where) ? 'lambda-idempotency' : where.startsWith('@') || /^[a-z-]+:\d/.test(where) ? where.split(':')[0] : where.endsWith('.mjs') || where.includes('.mjs:') ? 'bench script' : 'node / V8 (stdout writes, streams, GC)';
+    owners.set(owner, (owners.get(owner) ?? 0) + v);
+  }
+  console.log(`busy ${(total / 1000).toFixed(0)} ms, by owner:`);
+  for (const [k, v] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log('top self time:');
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  process.exit(0);
+}
+
+const path = process.argv[2] ?? 'hit';
+const system = process.argv[3] ?? 'ours';
+const N = Number(process.env.PROFILE_CALLS ?? 20_000);
+const port = await new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); }); });
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((resolve) => redis.stdout.on('data', (c) => String(c).includes('Ready to accept') && resolve()));
+redis.stdout.resume();
+const url = `redis://127.0.0.1:${port}`;
+const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
+const { Redis } = await import('ioredis');
+const { Logger } = await import('@aws-lambda-powertools/logger');
+const inner = async () => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_123"}' });
+const event = (key) => ({ version: '2.0', rawPath: '/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"orderId":"o-1","amountCents":1999}' });
+let fn;
+let close;
+if (system === 'ours') {
+  const store = new RedisStore(url);
+  fn = makeIdempotent(async function charge(e) { return inner(e); }, { key: 'headers.idempotency-key', store, logger: new Logger() });
+  close = () => store.close();
+} else {
+  const client = new Redis(url, process.env.FLOOR_TIMEOUT ? { commandTimeout: 1000 } : {});
+  const logger = new Logger();
+  fn = async (e) => {
+    const startedAt = performance.now();
+    const keyHash = createHash('sha256').update(JSON.stringify(e.headers['idempotency-key'])).digest('hex');
+    const cached = await client.get('floor:' + keyHash);
+    if (cached !== null) { logger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt }); return JSON.parse(cached); }
+    const result = await inner(e);
+    await client.set('floor:' + keyHash, JSON.stringify(result));
+    logger.info({ message: 'idempotency miss: ran the method and stored its result', decision: 'miss', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
+    return result;
+  };
+  close = async () => client.disconnect();
+}
+const hitKey = randomUUID();
+await fn(event(hitKey));
+const events = Array.from({ length: N }, () => event(path === 'hit' ? hitKey : randomUUID()));
+for (let i = 0; i < 2000; i++) await fn(event(path === 'hit' ? hitKey : randomUUID())); // warm-up
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+for (const e of events) await fn(e);
+const cpu = process.cpuUsage(cpu0);
+process.stderr.write(`${system} ${path}: ${(((performance.now() - t0) * 1000) / N).toFixed(1)} us wall, ${((cpu.user + cpu.system) / N).toFixed(1)} us CPU per call\n`);
+await close();
+redis.kill('SIGTERM');
