@@ -23,7 +23,7 @@ export function wrapFunction<TThis, TArgs extends unknown[], TResult>(
 ): (this: TThis, ...args: TArgs) => Promise<Awaited<TResult>> {
   const engine = createIdempotency(options, binding);
   const wrapped = function (this: TThis, ...args: TArgs): Promise<Awaited<TResult>> {
-    return runIdempotent(engine, this, args, () => fn.apply(this, args));
+    return runIdempotent(engine, this, args, fn);
   };
   Object.defineProperty(wrapped, 'name', { value: fn.name, configurable: true });
   wrappers.add(wrapped);
