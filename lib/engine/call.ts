@@ -46,11 +46,7 @@ export class IdempotentCall implements ClaimedInvocation {
     this.#startedAt = startedAt;
   }
 
-  /**
-   * Derives the key, then replays (from the local cache or the store) or claims. Not an async
-   * method: the claim's own promise is handed back as it is (one promise and two microtask turns
-   * less per call); a synchronous failure is a rejection all the same.
-   */
+  /** Derives the key, then replays or claims. Not async (one promise less per call): a throw is still a rejection. */
   begin(self: unknown, localCache: LocalCacheSlot): Promise<Invocation> {
     try {
       const config = this.#config;
