@@ -50,8 +50,11 @@ for (const [id, s] of Object.entries(systems)) {
 for (let r = 0; r < rounds; r++) {
   for (const id of Object.keys(systems).sort(() => Math.random() - 0.5)) {
     const events = Array.from({ length: BLOCK }, () => event(path === 'hit' ? hitKey : randomUUID()));
-    global.gc?.();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // BENCH_PAUSE=1: a full GC and a pause before each block (inflates CPU per call: see bench.mjs).
+    if (process.env.BENCH_PAUSE === '1') {
+      global.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const c0 = process.cpuUsage();
     for (const e of events) {
       const t = performance.now();
