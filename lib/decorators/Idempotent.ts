@@ -7,6 +7,7 @@ import { classNamespace } from '../core/key/namespace';
 import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
 import { layerOptions } from '../core/processDefaults';
 import { carryMetadata } from './reflectMetadata';
+import { claimCaller } from './caller';
 import { validateOptions } from '../core/validateOptions';
 
 /** An async method: idempotent methods always return a promise. */
@@ -63,7 +64,8 @@ export interface IdempotentMethodDecorator {
  * options. The method is wrapped once, when the decorator is applied; `this` is kept, so injected
  * services work. Works in both decorator dialects without `reflect-metadata` (NestJS needs it for
  * itself). The record namespace is `ClassName.method` of the declaring class unless `name` is set;
- * a class name a minifier made up is refused at start-up (see "Bundling and deploying").
+ * a class name a minifier made up is refused at start-up (see "Bundling and deploying"), and so is
+ * a second class calling the method it inherits under that default namespace (see caller.ts).
  *
  * @example
  * ```ts
@@ -124,19 +126,18 @@ function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorConte
   const wrapped = wrapFunction(value, options, bindingFor(record, owner));
   record.installed = wrapped;
   if (!context.static) {
-    let checked = false;
+    // At every construction: refuses an untrustworthy default namespace, and a second class
+    // inheriting the method (see caller.ts), before any call.
     context.addInitializer(function (this: unknown) {
-      if (checked) return;
-      owner(this);
-      namespaceOf(record); // refuses an untrustworthy default namespace at every construction until it passes
-      checked = true;
+      const declaring = owner(this);
+      claimCaller(record, callClass(this, false, declaring), namespaceOf(record));
     });
   }
   return wrapped;
 }
 
 function newRecord(method: string | symbol, isStatic: boolean, options: IdempotencyOptions, declared: AsyncMethod, holder: object | undefined): MethodRecord {
-  return { method, isStatic, options, declared, holder, installed: undefined, owner: undefined };
+  return { method, isStatic, options, declared, holder, installed: undefined, owner: undefined, calledOn: undefined };
 }
 
 /**
@@ -183,7 +184,9 @@ interface DecoratedMethod {
 }
 
 function decoratedMethod(record: MethodRecord, target: Constructor): DecoratedMethod {
-  return { options: record.options, classDefaults: readClassDefaults(target), namespace: namespaceOf(record) };
+  const namespace = namespaceOf(record);
+  claimCaller(record, target, namespace);
+  return { options: record.options, classDefaults: readClassDefaults(target), namespace };
 }
 
 /**
@@ -194,8 +197,10 @@ function decoratedMethod(record: MethodRecord, target: Constructor): DecoratedMe
 function bindingFor(record: MethodRecord, owner: (self: unknown) => Constructor): EngineBinding {
   return {
     defaultName: (self) => {
-      owner(self);
-      return namespaceOf(record);
+      const declaring = owner(self); // first: TC39 finds the declaring class here
+      const namespace = namespaceOf(record);
+      claimCaller(record, callClass(self, record.isStatic, declaring), namespace);
+      return namespace;
     },
     classDefaults: (self) => readClassDefaults(callClass(self, record.isStatic, owner(self))),
   };

@@ -30,6 +30,8 @@ type DeclaredKey<K> = K extends string | symbol ? (string extends K ? never : sy
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would
  * (method options over class defaults over `configureIdempotency`, and the namespace of the class
  * that declares the method, also when given a subclass); `undefined` when the event holds no key.
+ * Throws `IdempotencyConfigError` where a call on `target` would be refused: a default
+ * namespace serves one class per process, and another class already took it.
  * Works in both decorator dialects before any instance exists. Use it with the store to inspect
  * or reset a record. `method` is type-checked against the class's methods (instance and static);
  * a `private` one is not visible to the compiler there: name it `as never`.

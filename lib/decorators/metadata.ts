@@ -69,6 +69,8 @@ export interface MethodRecord {
   installed: AnyFunction | undefined;
   /** The class that declares the method, once known (legacy: at decoration; TC39: when first found). */
   owner: Constructor | undefined;
+  /** The one class a default namespace serves, once a call (or a look-up) was made on one (see caller.ts). */
+  calledOn: Constructor | undefined;
 }
 
 interface HolderMethods {
@@ -186,6 +188,16 @@ export function findMethod(target: Constructor, method: string | symbol): Method
     }
   }
   return undefined;
+}
+
+/**
+ * The class a call on `target` (or an instance of it) counts as, for the one class a default
+ * namespace serves: the declaring class for itself and for the class its class decorators
+ * returned in its place (TC39: the one carrying the method's metadata), else `target`.
+ */
+export function callingClass(record: MethodRecord, target: Constructor): Constructor {
+  const owner = record.owner ?? target;
+  return target === owner || (record.holder !== undefined && ownMetadata(target).includes(record.holder)) ? owner : target;
 }
 
 /** Records the class-level defaults set by `@IdempotentClass`. */

@@ -178,7 +178,16 @@ describe('@IdempotentClass and per-instance stores', () => {
     }
   }
 
-  class ExpressOrdersHandler extends OrdersHandler {}
+  // A default namespace serves one class (lib/decorators/caller.ts): OrdersHandler's own methods
+  // are called on it, so the inheritance test uses a base no call is made on.
+  class ShippingHandler {
+    runs = 0;
+    @Idempotent('detail.orderId')
+    async created(_event: { detail: { orderId: string } }) {
+      return ++this.runs;
+    }
+  }
+  class ExpressShippingHandler extends ShippingHandler {}
 
   it('uses the store injected into each instance', async () => {
     configureIdempotency({ logger: new CaptureLogger() });
@@ -201,16 +210,17 @@ describe('@IdempotentClass and per-instance stores', () => {
     expect(getIdempotencyOptions(OrdersHandler, 'shipped')).toMatchObject({ ttlSeconds: 5, requireKey: true, name: 'OrdersHandler.shipped' });
   });
 
-  it('keeps the defining class in the namespace for subclasses and static methods', async () => {
+  it('keeps the defining class in the namespace for a subclass inheriting the method, and for static methods', async () => {
     const logger = new CaptureLogger();
     const store = new MemoryStore();
     configureIdempotency({ logger, store });
-    await new ExpressOrdersHandler(store).created({ detail: { orderId: '1' } });
-    await new OrdersHandler(store).created({ detail: { orderId: '1' } });
+    const express = new ExpressShippingHandler();
+    await expect(express.created({ detail: { orderId: '1' } })).resolves.toBe(1);
+    await expect(express.created({ detail: { orderId: '1' } })).resolves.toBe(1);
     await OrdersHandler.audit({ detail: { orderId: '1' } });
     expect(logger.lines.map((l) => [l.attributes.namespace, l.attributes.decision])).toEqual([
-      ['OrdersHandler.created', 'miss'],
-      ['OrdersHandler.created', 'hit'],
+      ['ShippingHandler.created', 'miss'],
+      ['ShippingHandler.created', 'hit'],
       ['OrdersHandler.audit', 'miss'],
     ]);
   });
@@ -219,8 +229,17 @@ describe('@IdempotentClass and per-instance stores', () => {
 describe('inherited methods: idempotencyKeyFor names the record the call writes', () => {
   afterEach(() => resetIdempotencyConfig());
 
+  // One base per subclass: a default namespace serves one class (lib/decorators/caller.ts).
   @IdempotentClass({ prefix: 'base', ttlSeconds: 60 })
   class BaseJob {
+    runs = 0;
+    @Idempotent('id')
+    async run(_event: { id: string }) {
+      return ++this.runs;
+    }
+  }
+  @IdempotentClass({ prefix: 'base', ttlSeconds: 60 })
+  class BaseTask {
     runs = 0;
     @Idempotent('id')
     async run(_event: { id: string }) {
@@ -232,26 +251,26 @@ describe('inherited methods: idempotencyKeyFor names the record the call writes'
   // for idempotencyKeyFor alike.
   @IdempotentClass({ prefix: 'sub' })
   class NightlyJob extends BaseJob {}
-  class HourlyJob extends BaseJob {}
+  class HourlyTask extends BaseTask {}
 
   it.each([
-    ['with its own class defaults', NightlyJob, 'sub'],
-    ['without', HourlyJob, 'base'],
-  ])('a subclass %s: the key is the declaring class\'s namespace under the nearest class defaults, and deleting it lets the next call run', async (_label, Job, prefix) => {
+    ['with its own class defaults', NightlyJob, 'sub', 'BaseJob'],
+    ['without', HourlyTask, 'base', 'BaseTask'],
+  ])('a subclass %s: the key is the declaring class\'s namespace under the nearest class defaults, and deleting it lets the next call run', async (_label, Job, prefix, base) => {
     const store = new MemoryStore();
     configureIdempotency({ store, logger: new CaptureLogger() });
     const job = new Job();
     const event = { id: `job-${Job.name}` };
     await expect(job.run(event)).resolves.toBe(1);
     const key = idempotencyKeyFor(Job, 'run', event) as string;
-    expect(key).toMatch(new RegExp(`^${prefix}:BaseJob\\.run:[0-9a-f]{64}$`));
+    expect(key).toMatch(new RegExp(`^${prefix}:${base}\\.run:[0-9a-f]{64}$`));
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
     expect(store.size).toBe(1);
     await expect(job.run(event)).resolves.toBe(1); // replayed
     await expect(store.delete(key)).resolves.toBe(true);
     await expect(job.run(event)).resolves.toBe(2); // runs again
     // Class defaults layer along the chain, the nearest class winning option by option.
-    expect(getIdempotencyOptions(Job, 'run')).toEqual({ key: 'id', prefix, ttlSeconds: 60, name: 'BaseJob.run' });
+    expect(getIdempotencyOptions(Job, 'run')).toEqual({ key: 'id', prefix, ttlSeconds: 60, name: `${base}.run` });
   });
 });
 

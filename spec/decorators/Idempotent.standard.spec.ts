@@ -77,7 +77,21 @@ class LedgerHandler {
     return `reconciled:${event.id}`;
   }
 }
-class SubLedgerHandler extends LedgerHandler {}
+// A default namespace serves one class (lib/decorators/caller.ts): the inheritance tests use a base
+// no call is made on, and one subclass of it.
+@IdempotentClass({ ttlSeconds: 300, store: (self: BaseLedgerHandler) => self.store })
+abstract class BaseLedgerHandler {
+  constructor(
+    private readonly ledger: Ledger,
+    readonly store: IdempotencyStore,
+  ) {}
+
+  @Idempotent('id')
+  async credit(event: { id: string; amount: number }) {
+    return this.ledger.record(`credit:${event.id}:${event.amount}`);
+  }
+}
+class SubLedgerHandler extends BaseLedgerHandler {}
 
 describe('@Idempotent (TC39 standard decorators)', () => {
   let logger: CaptureLogger;
@@ -121,7 +135,7 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     await new SubLedgerHandler(new Ledger(), store).credit({ id: 's1', amount: 1 });
     await LedgerHandler.reconcile({ id: 'r1' });
     expect(complete.mock.calls[0]?.[0].ttlMs).toBe(300_000);
-    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['LedgerHandler.credit', 'LedgerHandler.reconcile']);
+    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['BaseLedgerHandler.credit', 'LedgerHandler.reconcile']);
     expect(staticStore.size).toBe(1);
   });
 
@@ -145,14 +159,14 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     const event = { id: 'inherit-1', amount: 3 };
     // Asked before any instance exists, as an operator script would.
     const key = idempotencyKeyFor(SubLedgerHandler, 'credit', event) as string;
-    expect(key).toMatch(/^idempotency:LedgerHandler\.credit:[0-9a-f]{64}$/);
+    expect(key).toMatch(/^idempotency:BaseLedgerHandler\.credit:[0-9a-f]{64}$/);
     const handler = new SubLedgerHandler(ledger, store);
     await expect(handler.credit(event)).resolves.toBe(1);
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
     await expect(handler.credit(event)).resolves.toBe(1);
     await expect(store.delete(key)).resolves.toBe(true);
     await expect(handler.credit(event)).resolves.toBe(2);
-    expect(getIdempotencyOptions(SubLedgerHandler, 'credit')).toMatchObject({ ttlSeconds: 300, name: 'LedgerHandler.credit' });
+    expect(getIdempotencyOptions(SubLedgerHandler, 'credit')).toMatchObject({ ttlSeconds: 300, name: 'BaseLedgerHandler.credit' });
   });
 
   it('works with a compiler that gives no context.metadata: recorded when the first instance is constructed', async () => {
@@ -207,16 +221,24 @@ describe('@Idempotent (TC39 standard decorators)', () => {
   });
 
   it('layers a subclass\'s own class defaults over its parent\'s for the methods it inherits, in calls and idempotencyKeyFor', async () => {
+    @IdempotentClass({ ttlSeconds: 300, store: (self: BranchBase) => self.store })
+    class BranchBase {
+      constructor(readonly store: IdempotencyStore) {}
+      @Idempotent('id')
+      async credit(event: { id: string; amount: number }) {
+        return event.amount;
+      }
+    }
     @IdempotentClass({ prefix: 'branch' })
-    class BranchLedgerHandler extends LedgerHandler {}
+    class BranchLedgerHandler extends BranchBase {}
     const store = new MemoryStore();
     const event = { id: 'b1', amount: 1 };
     const key = idempotencyKeyFor(BranchLedgerHandler, 'credit', event) as string;
-    expect(key).toMatch(/^branch:LedgerHandler\.credit:[0-9a-f]{64}$/);
-    await new BranchLedgerHandler(new Ledger(), store).credit(event);
+    expect(key).toMatch(/^branch:BranchBase\.credit:[0-9a-f]{64}$/);
+    await new BranchLedgerHandler(store).credit(event);
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
-    // ttlSeconds and the per-instance store still come from LedgerHandler's defaults.
-    expect(getIdempotencyOptions(BranchLedgerHandler, 'credit')).toMatchObject({ prefix: 'branch', ttlSeconds: 300, name: 'LedgerHandler.credit' });
+    // ttlSeconds and the per-instance store still come from BranchBase's defaults.
+    expect(getIdempotencyOptions(BranchLedgerHandler, 'credit')).toMatchObject({ prefix: 'branch', ttlSeconds: 300, name: 'BranchBase.credit' });
   });
 });
 
