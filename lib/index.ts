@@ -54,5 +54,7 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory/MemoryStore';
 export { RedisStore } from './stores/redis/RedisStore';
 export { lambdaRedisOptions, type RedisClient, type RedisStoreOptions } from './stores/redis/redisClient';
+export type { ConnectionRequest, RedisConnectionProvider } from './stores/redis/redisConnection';
+export type { RedisConnectionOptions, RedisConnectionValue } from './stores/redis/redisConnectionValue';
 export type { RedisDurability } from './stores/redis/redisDurability';
 export { parseSentinelUrl, type SentinelAddress, type SentinelUrlOptions } from './stores/redis/sentinelUrl';

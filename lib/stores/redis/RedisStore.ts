@@ -12,6 +12,7 @@ import {
 } from '../IdempotencyStore';
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
 import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, notAClientError, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
+import { markIfRefusedUnrun, providedClient, type RedisConnectionProvider } from './redisConnection';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
 import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
@@ -62,10 +63,10 @@ export class RedisStore implements IdempotencyStore {
   // The `durability` option: WAIT after a claim is created and after a result is written.
   private readonly replication: ReplicaConfirmation | undefined;
 
-  constructor(client: RedisClient | string, options: RedisStoreOptions = {}) {
+  constructor(client: RedisClient | string | RedisConnectionProvider, options: RedisStoreOptions = {}) {
     this.logger = validLogger(options.logger);
-    if (typeof client === 'string') {
-      this.client = clientFromUrl(client, options);
+    if (typeof client === 'string' || typeof client === 'function') {
+      this.client = typeof client === 'string' ? clientFromUrl(client, options) : providedClient(this, client, options);
       // Connection errors reach callers through the failed command (as IdempotencyStoreError);
       // without a listener ioredis would also print each one as an "Unhandled error event". One
       // error is heard here: ioredis reports a refused SELECT (an ACL without +select for the
@@ -134,7 +135,7 @@ export class RedisStore implements IdempotencyStore {
     this.assertDatabase(operation);
     // Timeline: the handshake's AUTH is refused → ioredis reconnects → a call made meanwhile fails
     // "max retries" (an outage, which could fail open). It failed for the refused password.
-    throw this.sentinelMaster?.failure(operation, err) ?? toRedisStoreError(operation, this.refusedAuth !== undefined && isRedisOutage(err) ? this.refusedAuth : err);
+    throw this.sentinelMaster?.failure(operation, err) ?? markIfRefusedUnrun(toRedisStoreError(operation, this.refusedAuth !== undefined && isRedisOutage(err) ? this.refusedAuth : err), err);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {

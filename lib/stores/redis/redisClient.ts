@@ -3,6 +3,7 @@ import { describeValue, expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { IdempotencyLogger, StoreWarningLine } from '../../core/log';
 import { isLoggerOption, toIdempotencyLogger, type LoggerOption } from '../../core/loggerShape';
+import type { RedisConnectionProvider } from './redisConnection';
 import type { RedisDurability } from './redisDurability';
 import { reconnectOnFailover } from './redisErrors';
 import { isSentinelUrl, parseSentinelUrl } from './sentinelUrl';
@@ -51,6 +52,12 @@ export interface RedisStoreOptions {
    * @default undefined (a write is acknowledged by the primary alone)
    */
   readonly durability?: RedisDurability;
+  /**
+   * How long a connection provider (see {@link RedisConnectionProvider}) may take, in milliseconds;
+   * a call whose provider takes longer fails with `IdempotencyStoreError` (its method does not run).
+   * @default 3000
+   */
+  readonly providerTimeoutMs?: number;
 }
 
 /**
@@ -149,6 +156,19 @@ export function clientFromUrl(url: string, options: RedisStoreOptions): Redis {
 }
 
 /**
+ * The client of a store built from a connection provider: Lambda-friendly options, and a host
+ * that resolves nowhere until the provider's value is set (the store sets it before any command).
+ *
+ * @example
+ * ```ts
+ * const client = clientForProvider({ commandTimeoutMs: 500 });
+ * ```
+ */
+export function clientForProvider(options: RedisStoreOptions): Redis {
+  return new Redis({ ...lambdaRedisOptions(options), host: 'connection-provider-not-called.invalid', lazyConnect: true });
+}
+
+/**
  * The error for what `RedisStore` was given when it is neither a URL nor an ioredis client. Names
  * the kind of value (`undefined` when the environment variable holding the URL is not set), never a
  * string's text.
@@ -161,7 +181,7 @@ export function clientFromUrl(url: string, options: RedisStoreOptions): Redis {
 export function notAClientError(value: unknown): IdempotencyConfigError {
   const got = typeof value === 'string' ? 'a string' : describeValue(value);
   const hint = value === undefined ? ' (is the environment variable that holds the URL set?)' : '';
-  return new IdempotencyConfigError(`Expected an ioredis \`Redis\` or \`Cluster\` client, or a ${URL_SCHEMES} URL, for RedisStore, got ${got}${hint}.`);
+  return new IdempotencyConfigError(`Expected an ioredis \`Redis\` or \`Cluster\` client, a ${URL_SCHEMES} URL, or a connection provider (an async function), for RedisStore, got ${got}${hint}.`);
 }
 
 /**
