@@ -71,14 +71,14 @@ describe('the built package', () => {
   });
 
   it('keeps optional peers out of the root import', async () => {
-    const out = await run(node, ['-e', "require('lambda-idempotency'); require('lambda-idempotency/http'); require('lambda-idempotency/middy'); require('lambda-idempotency/metrics'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@middy|@nestjs|powertools.metrics|@aws-sdk/.test(k))))"], { cwd: root });
+    const out = await run(node, ['-e', "require('lambda-idempotency'); require('lambda-idempotency/http'); require('lambda-idempotency/middy'); require('lambda-idempotency/metrics'); require('lambda-idempotency/secrets'); console.log(JSON.stringify(Object.keys(require.cache).filter((k) => /@middy|@nestjs|powertools.metrics|powertools.parameters|@aws-sdk/.test(k))))"], { cwd: root });
     expect(JSON.parse(out)).toEqual([]);
   });
 
   it('maps every entry of package.json exports to a source file, a built file and tsconfig paths', () => {
     const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
     const list = entries();
-    expect(list.map((e) => e.specifier)).toEqual(expect.arrayContaining(['lambda-idempotency', 'lambda-idempotency/http', 'lambda-idempotency/middy', 'lambda-idempotency/metrics', 'lambda-idempotency/dynamodb']));
+    expect(list.map((e) => e.specifier)).toEqual(expect.arrayContaining(['lambda-idempotency', 'lambda-idempotency/http', 'lambda-idempotency/middy', 'lambda-idempotency/metrics', 'lambda-idempotency/dynamodb', 'lambda-idempotency/secrets']));
     for (const entry of list) {
       expect(existsSync(join(root, entry.source))).toBe(true);
       expect(existsSync(join(root, entry.cjs))).toBe(true);

@@ -5,6 +5,7 @@ import { markReplayed, type HttpResponse } from 'lambda-idempotency/http';
 import { idempotency, type IdempotencyMiddleware } from 'lambda-idempotency/middy';
 import { emfMetrics } from 'lambda-idempotency/metrics';
 import { DynamoDBStore } from 'lambda-idempotency/dynamodb';
+import { ssmConnection, type SsmConnectionOptions } from 'lambda-idempotency/secrets';
 
 const options: IdempotencyOptions = { key: 'id', store: new MemoryStore(), onReplay: markReplayed };
 export const handler = makeIdempotent(async function typed(event: { id: string }): Promise<HttpResponse> {
@@ -13,3 +14,5 @@ export const handler = makeIdempotent(async function typed(event: { id: string }
 export const middleware: IdempotencyMiddleware = idempotency({ name: 'x' });
 export const hook = emfMetrics({ addMetric: () => undefined });
 export type Store = DynamoDBStore;
+const fromSsm: SsmConnectionOptions = { maxAgeSeconds: 300 };
+export const connection = ssmConnection('/prod/redis-url', fromSsm);

@@ -134,24 +134,28 @@ export class ProvidedConnection {
  * Connects on the fresh credentials now. Timeline without it: each refused handshake lengthens
  * the reconnect back-off (up to 1 s) → the retried command waits offline for the next attempt,
  * past its `commandTimeout`. An attempt already under way on the previous credentials is let end
- * first (ready, or closed by the refusal). A reconnect timer left behind finds the client
- * connected and does nothing.
+ * first (ready, or closed by the refusal). The pending reconnect timer is cancelled first: left
+ * behind, it would fire after `close()` and reconnect a closed client for ever (ioredis keeps it
+ * in a private field, `reconnectTimeout`, in versions 5 and 6; without it, the timer is waited for).
  */
 async function reconnectWithFresh(client: Redis): Promise<void> {
   if (client.status === 'connecting' || client.status === 'connect') await attemptEnded(client);
-  if (client.status === 'reconnecting') client.connect().catch(() => undefined);
+  const pending = client as unknown as { reconnectTimeout?: NodeJS.Timeout | null };
+  if (client.status !== 'reconnecting' || !pending.reconnectTimeout) return;
+  clearTimeout(pending.reconnectTimeout);
+  pending.reconnectTimeout = null;
+  client.connect().catch(() => undefined);
 }
 
-/** Resolves when the connection attempt under way is ready or closed; bounded by the client's connect and command timeouts. */
+/** Resolves when the connection attempt under way is ready, closed or ended (close() meanwhile). */
 function attemptEnded(client: Redis): Promise<void> {
+  const events = ['ready', 'close', 'end'] as const;
   return new Promise((resolve) => {
     const done = (): void => {
-      client.off('ready', done);
-      client.off('close', done);
+      for (const event of events) client.off(event, done);
       resolve();
     };
-    client.once('ready', done);
-    client.once('close', done);
+    for (const event of events) client.once(event, done);
   });
 }
 

@@ -131,6 +131,27 @@ describe('RedisStore from a connection provider', () => {
     expectNothingShown(error, old, state.password, other);
   });
 
+  it('stops reconnecting once closed, also right after a refresh whose password was refused again', async () => {
+    const { state, provider } = rotatingProvider(() => server.port);
+    const name = await user(state);
+    const store = new RedisStore(provider);
+    await claim(store);
+    await rotate(name, state);
+    await dropped(store);
+    await admin.acl('SETUSER', name, 'resetpass', `>pw-${randomUUID()}`);
+    // Each failed call refreshes and reconnects at once; the refused attempts lengthen the back-off.
+    for (let i = 0; i < 5; i++) await failureOf(claim(store));
+    await store.close();
+    const refusals = async (): Promise<number> => {
+      const log = (await admin.acl('LOG')) as unknown[][];
+      return log.map((entry) => Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [entry[2 * i], entry[2 * i + 1]]))).filter((e) => e.username === name).reduce((sum, e) => sum + Number(e.count), 0);
+    };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const atClose = await refusals();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await refusals()).toBe(atClose);
+  });
+
   it('never runs again a command whose fate is unknown, even when the reconnect is refused', async () => {
     const { state, provider } = rotatingProvider(() => proxy.port);
     const name = await user(state);
