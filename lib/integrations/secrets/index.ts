@@ -30,7 +30,7 @@ export interface SsmConnectionOptions extends SecretDefaults {
    * Redis refuses the password (then past this cache), so this matters to stores that share it.
    * @default 300
    */
-  readonly maxAgeSeconds?: number;
+  readonly maxAgeSeconds?: number | undefined;
   /** The Powertools provider to read with (your client configuration). @default one `SSMProvider` per module, made on first use */
   readonly provider?: Pick<SSMProvider, 'get'>;
 }
@@ -45,7 +45,7 @@ export interface SsmConnectionOptions extends SecretDefaults {
  */
 export interface SecretsManagerConnectionOptions extends SecretDefaults {
   /** How long Powertools keeps the value, in seconds (see {@link SsmConnectionOptions.maxAgeSeconds}). @default 300 */
-  readonly maxAgeSeconds?: number;
+  readonly maxAgeSeconds?: number | undefined;
   /** The Powertools provider to read with. @default one `SecretsProvider` per module, made on first use */
   readonly provider?: Pick<SecretsProvider, 'get'>;
 }

@@ -19,11 +19,11 @@ import type { RedisConnectionValue } from '../../stores/redis/redisConnectionVal
  */
 export interface SecretDefaults {
   /** The server's host, unless the secret has `host`. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** The port, unless the secret has `port`. @default 6379 */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** TLS (as `rediss://`), unless the secret has `tls` or `ssl`. @default false */
-  readonly tls?: boolean;
+  readonly tls?: boolean | undefined;
 }
 
 interface JsonSecret {
