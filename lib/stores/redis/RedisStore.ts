@@ -11,8 +11,7 @@ import {
   type RenewRequest,
 } from '../IdempotencyStore';
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
-import { clientFromUrl, isRedisClient, noCommandTimeoutWarning, notAClientError, validLogger, type RedisClient, type RedisStoreOptions } from './redisClient';
-import { markIfRefusedUnrun, providedClient, type RedisConnectionProvider } from './redisConnection';
+import { clientFromUrl, isRedisClient, markIfRefusedUnrun, noCommandTimeoutWarning, notAClientError, providedClient, validLogger, type RedisClient, type RedisConnectionProvider, type RedisStoreOptions } from './redisClient';
 import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
 import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';

@@ -3,7 +3,11 @@ import { describeValue, expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { IdempotencyLogger, StoreWarningLine } from '../../core/log';
 import { isLoggerOption, toIdempotencyLogger, type LoggerOption } from '../../core/loggerShape';
-import type { RedisConnectionProvider } from './redisConnection';
+import type { IdempotencyStore } from '../IdempotencyStore';
+import { ProvidedConnection, routeThrough, type RedisConnectionProvider } from './redisConnection';
+
+// RedisStore's: how it marks a failure to retry after a refused password (see redisConnection.ts).
+export { markIfRefusedUnrun, type RedisConnectionProvider } from './redisConnection';
 import type { RedisDurability } from './redisDurability';
 import { reconnectOnFailover } from './redisErrors';
 import { isSentinelUrl, parseSentinelUrl } from './sentinelUrl';
@@ -157,15 +161,18 @@ export function clientFromUrl(url: string, options: RedisStoreOptions): Redis {
 
 /**
  * The client of a store built from a connection provider: Lambda-friendly options, and a host
- * that resolves nowhere until the provider's value is set (the store sets it before any command).
+ * that resolves nowhere until the provider's value is set (before any command); each of the
+ * store's operations is routed through a {@link ProvidedConnection}.
  *
  * @example
  * ```ts
- * const client = clientForProvider({ commandTimeoutMs: 500 });
+ * this.client = typeof client === 'string' ? clientFromUrl(client, options) : providedClient(this, client, options);
  * ```
  */
-export function clientForProvider(options: RedisStoreOptions): Redis {
-  return new Redis({ ...lambdaRedisOptions(options), host: 'connection-provider-not-called.invalid', lazyConnect: true });
+export function providedClient(store: IdempotencyStore, provider: RedisConnectionProvider, options: RedisStoreOptions): Redis {
+  const client = new Redis({ ...lambdaRedisOptions(options), host: 'connection-provider-not-called.invalid', lazyConnect: true });
+  routeThrough(store, new ProvidedConnection(provider, client, options));
+  return client;
 }
 
 /**

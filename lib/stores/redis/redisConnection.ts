@@ -3,7 +3,7 @@ import { expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError, type IdempotencyError } from '../../core/errors';
 import type { IdempotencyStore } from '../IdempotencyStore';
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
-import { clientForProvider, type RedisClient, type RedisStoreOptions } from './redisClient';
+import type { RedisClient, RedisStoreOptions } from './redisClient';
 import { connectionFields, type RedisConnectionValue } from './redisConnectionValue';
 
 /**
@@ -210,21 +210,17 @@ const OPERATIONS = {
 } as const;
 
 /**
- * The client of a store built from a connection provider, with each of the store's operations
- * routed through a {@link ProvidedConnection} (on the instance, so the store's own methods stay
- * as they are: each is one attempt).
+ * Routes each of the store's operations through `connection` (on the instance, so the store's own
+ * methods stay as they are: each is one attempt).
  *
  * @example
  * ```ts
- * this.client = typeof client === 'string' ? clientFromUrl(client, options) : providedClient(this, client, options);
+ * routeThrough(store, new ProvidedConnection(provider, client, options));
  * ```
  */
-export function providedClient(store: IdempotencyStore, provider: RedisConnectionProvider, options: RedisStoreOptions): Redis {
-  const client = clientForProvider(options);
-  const connection = new ProvidedConnection(provider, client, options);
+export function routeThrough(store: IdempotencyStore, connection: ProvidedConnection): void {
   for (const [method, operation] of Object.entries(OPERATIONS)) {
     const once = (store[method as keyof typeof OPERATIONS] as (...args: unknown[]) => Promise<unknown>).bind(store);
     Object.defineProperty(store, method, { value: (...args: unknown[]) => connection.run(operation, () => once(...args)), writable: true, configurable: true });
   }
-  return client;
 }
