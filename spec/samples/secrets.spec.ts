@@ -37,7 +37,8 @@ describe('samples/secrets', () => {
     const before = aws.requests.get(request) ?? 0;
     // Only this test's variables: no REDIS_URL, no password in the process's environment.
     const vars = { ...standInEnv(aws.endpoint), ...env, ...('REDIS_PORT' in env ? { REDIS_PORT: String(server.port) } : {}) };
-    const out = await run('npx', ['ts-node', '--transpile-only', 'samples/secrets/invoke.ts'], { cwd: root, env: vars, timeoutMs: 50_000 });
+    // ts-node run by node itself (not through npx), so the timeout ends the process that holds the connection.
+    const out = await run(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'samples/secrets/invoke.ts'], { cwd: root, env: vars, timeoutMs: 50_000 });
     expect(lastJson(out)).toMatchObject({ first: 1999, replayed: true, other: 500 });
     expect(aws.requests.get(request)).toBe(before + 1);
     expect(out).not.toContain(password);

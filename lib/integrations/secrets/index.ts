@@ -7,14 +7,25 @@
  *
  * @module lambda-idempotency/secrets
  */
-import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError } from '../../core/errors';
 import type { RedisConnectionProvider } from '../../stores/redis/redisConnection';
 import { connectionFromSecret, type SecretDefaults } from './secretText';
 
 export type { SecretDefaults } from './secretText';
+
+/**
+ * What the providers need of a Powertools parameter provider: `SSMProvider` and `SecretsProvider`
+ * fit (declared here so this module's types do not require the optional peer to be installed).
+ *
+ * @example
+ * ```ts
+ * const provider: ParameterReader = new SSMProvider({ clientConfig: { region: 'eu-west-1' } });
+ * ```
+ */
+export interface ParameterReader {
+  get(name: string, options: { maxAge: number; forceFetch: boolean; decrypt?: boolean }): Promise<unknown>;
+}
 
 /**
  * Options of {@link ssmConnection}.
@@ -32,7 +43,7 @@ export interface SsmConnectionOptions extends SecretDefaults {
    */
   readonly maxAgeSeconds?: number | undefined;
   /** The Powertools provider to read with (your client configuration). @default one `SSMProvider` per module, made on first use */
-  readonly provider?: Pick<SSMProvider, 'get'>;
+  readonly provider?: ParameterReader | undefined;
 }
 
 /**
@@ -47,7 +58,7 @@ export interface SecretsManagerConnectionOptions extends SecretDefaults {
   /** How long Powertools keeps the value, in seconds (see {@link SsmConnectionOptions.maxAgeSeconds}). @default 300 */
   readonly maxAgeSeconds?: number | undefined;
   /** The Powertools provider to read with. @default one `SecretsProvider` per module, made on first use */
-  readonly provider?: Pick<SecretsProvider, 'get'>;
+  readonly provider?: ParameterReader | undefined;
 }
 
 /** The optional peer, or an error that says what to install. */
@@ -57,8 +68,8 @@ function load<T>(module: Promise<T>, client: string): Promise<T> {
   });
 }
 
-let sharedSsm: Promise<Pick<SSMProvider, 'get'>> | undefined;
-let sharedSecrets: Promise<Pick<SecretsProvider, 'get'>> | undefined;
+let sharedSsm: Promise<ParameterReader> | undefined;
+let sharedSecrets: Promise<ParameterReader> | undefined;
 
 /**
  * A connection from an SSM parameter (a SecureString, decrypted; needs `ssm:GetParameter` and
