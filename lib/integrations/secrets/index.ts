@@ -24,6 +24,7 @@ export type { SecretDefaults } from './secretText';
  * ```
  */
 export interface ParameterReader {
+  /** The parameter's or secret's value (decrypted), from the cache unless `forceFetch` or older than `maxAge` seconds. */
   get(name: string, options: { maxAge: number; forceFetch: boolean; decrypt?: boolean }): Promise<unknown>;
 }
 
