@@ -3,11 +3,10 @@ import { IdempotencyConfigError } from '../core/errors';
 import type { KeySelector } from '../core/key/key';
 import { isIdempotent, wrapFunction } from '../wrapper/makeIdempotent';
 import { callClass, declareMethod, defineClassDefaults, findMethod, readClassDefaults, resolveDeclaringClass, type Constructor, type MethodRecord } from './metadata';
-import { classNamespace } from '../core/key/namespace';
 import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
 import { layerOptions } from '../core/processDefaults';
 import { carryMetadata } from './reflectMetadata';
-import { claimCaller } from './caller';
+import { claimCaller, defaultNamespace } from './caller';
 import { validateOptions } from '../core/validateOptions';
 
 /** An async method: idempotent methods always return a promise. */
@@ -63,9 +62,10 @@ export interface IdempotentMethodDecorator {
  * Makes a class method idempotent. Pass the key's dot path (or paths, or a function), or the full
  * options. The method is wrapped once, when the decorator is applied; `this` is kept, so injected
  * services work. Works in both decorator dialects without `reflect-metadata` (NestJS needs it for
- * itself). The record namespace is `ClassName.method` of the declaring class unless `name` is set;
- * a class name a minifier made up is refused at start-up (see "Bundling and deploying"), and so is
- * a second class calling the method it inherits under that default namespace (see caller.ts).
+ * itself). The record namespace is `ClassName.method` of the class a call is made on (a subclass
+ * inheriting the method gets its own; a class decorator's wrapper keeps its class's) unless `name`
+ * is set; a class name a minifier made up is refused (see "Bundling and deploying"), and so is a
+ * second class taking one default namespace in a process (see caller.ts).
  *
  * @example
  * ```ts
@@ -106,7 +106,7 @@ function decorateLegacy(target: object, method: string | symbol, descriptor: Pro
   const record = newRecord(method, isStatic, options, descriptor.value as AsyncMethod, undefined);
   record.owner = owner;
   declareOnce(target, record, label);
-  namespaceOf(record); // refuses an untrustworthy default namespace now, at start-up
+  defaultNamespace(record, owner); // refuses an untrustworthy default namespace now, at start-up
   // Metadata other decorators (NestJS' @Post, @UseGuards) kept on the method goes with it.
   descriptor.value = carryMetadata(descriptor.value as object, wrapFunction(descriptor.value, options, bindingFor(record, () => owner)));
 }
@@ -127,17 +127,17 @@ function decorateStandard(value: AsyncMethod, context: ClassMethodDecoratorConte
   record.installed = wrapped;
   if (!context.static) {
     // At every construction: refuses an untrustworthy default namespace, and a second class
-    // inheriting the method (see caller.ts), before any call.
+    // taking it (see caller.ts), before any call.
     context.addInitializer(function (this: unknown) {
-      const declaring = owner(this);
-      claimCaller(record, callClass(this, false, declaring), namespaceOf(record));
+      const target = callClass(this, false, owner(this));
+      claimCaller(record, target, defaultNamespace(record, target));
     });
   }
   return wrapped;
 }
 
 function newRecord(method: string | symbol, isStatic: boolean, options: IdempotencyOptions, declared: AsyncMethod, holder: object | undefined): MethodRecord {
-  return { method, isStatic, options, declared, holder, installed: undefined, owner: undefined, calledOn: undefined };
+  return { method, isStatic, options, declared, holder, installed: undefined, owner: undefined, calledOn: new Map() };
 }
 
 /**
@@ -161,21 +161,6 @@ function calledWithoutInstance(record: MethodRecord): never {
   );
 }
 
-/**
- * The one derivation of a decorated method's namespace, from its declaring class, used by the
- * engine on every call and by `getIdempotencyOptions` / `idempotencyKeyFor`, so an operator's key
- * is the key a call writes, also for an inherited method. Checked and claimed once per method.
- */
-const namespaces = new WeakMap<MethodRecord, string>();
-function namespaceOf(record: MethodRecord): string {
-  let namespace = namespaces.get(record);
-  if (namespace === undefined) {
-    namespace = record.options.name ?? classNamespace(record.owner as Constructor, record.method, record.declared);
-    namespaces.set(record, namespace);
-  }
-  return namespace;
-}
-
 /** A decorated method as a call on `target` (or an instance of it) sees it: options, class defaults, namespace. */
 interface DecoratedMethod {
   readonly options: IdempotencyOptions;
@@ -184,22 +169,22 @@ interface DecoratedMethod {
 }
 
 function decoratedMethod(record: MethodRecord, target: Constructor): DecoratedMethod {
-  const namespace = namespaceOf(record);
+  const namespace = defaultNamespace(record, target);
   claimCaller(record, target, namespace);
   return { options: record.options, classDefaults: readClassDefaults(target), namespace };
 }
 
 /**
- * The namespace is the declaring class's; class defaults are those of the class the call is made
- * on (so defaults set above a class-replacing decorator, or on a subclass, apply), looked up per
- * class, since one method serves every subclass.
+ * The namespace and the class defaults are those of the class the call is made on (see caller.ts;
+ * defaults set above a class-replacing decorator, or on a subclass, apply), looked up per class,
+ * since one method serves every subclass.
  */
 function bindingFor(record: MethodRecord, owner: (self: unknown) => Constructor): EngineBinding {
   return {
     defaultName: (self) => {
-      const declaring = owner(self); // first: TC39 finds the declaring class here
-      const namespace = namespaceOf(record);
-      claimCaller(record, callClass(self, record.isStatic, declaring), namespace);
+      const target = callClass(self, record.isStatic, owner(self)); // owner first: TC39 finds the declaring class there
+      const namespace = defaultNamespace(record, target);
+      claimCaller(record, target, namespace);
       return namespace;
     },
     classDefaults: (self) => readClassDefaults(callClass(self, record.isStatic, owner(self))),
@@ -232,8 +217,8 @@ export function IdempotentClass(defaults: IdempotencyDefaults): <T extends Const
 
 /**
  * The options a decorated method was given, layered over its class defaults, with its resolved
- * namespace (`ClassName.method` of the class that declares it, also when asked through a
- * subclass). Works in both decorator dialects before any instance exists. Process-wide defaults
+ * namespace (`ClassName.method` of `target`, as a call on it takes it: a subclass inheriting
+ * the method has its own). Works in both decorator dialects before any instance exists. Process-wide defaults
  * (`configureIdempotency`) apply on top at call time.
  *
  * @example

@@ -28,8 +28,9 @@ type DeclaredKey<K> = K extends string | symbol ? (string extends K ? never : sy
 
 /**
  * The record key an `@Idempotent` method uses for an event, computed exactly as a call would
- * (method options over class defaults over `configureIdempotency`, and the namespace of the class
- * that declares the method, also when given a subclass); `undefined` when the event holds no key.
+ * (method options over class defaults over `configureIdempotency`, and the namespace a call on
+ * `target` takes: `target`'s own for a subclass inheriting the method, the declaring class's for
+ * itself and its class decorators' wrappers); `undefined` when the event holds no key.
  * Throws `IdempotencyConfigError` where a call on `target` would be refused: a default
  * namespace serves one class per process, and another class already took it.
  * Works in both decorator dialects before any instance exists. Use it with the store to inspect

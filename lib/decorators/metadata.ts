@@ -69,8 +69,8 @@ export interface MethodRecord {
   installed: AnyFunction | undefined;
   /** The class that declares the method, once known (legacy: at decoration; TC39: when first found). */
   owner: Constructor | undefined;
-  /** The one class a default namespace serves, once a call (or a look-up) was made on one (see caller.ts). */
-  calledOn: Constructor | undefined;
+  /** Per default namespace, the one class it serves once a call (or a look-up) was made on one (see caller.ts). */
+  readonly calledOn: Map<string, Constructor>;
 }
 
 interface HolderMethods {

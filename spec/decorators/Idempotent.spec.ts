@@ -210,7 +210,7 @@ describe('@IdempotentClass and per-instance stores', () => {
     expect(getIdempotencyOptions(OrdersHandler, 'shipped')).toMatchObject({ ttlSeconds: 5, requireKey: true, name: 'OrdersHandler.shipped' });
   });
 
-  it('keeps the defining class in the namespace for a subclass inheriting the method, and for static methods', async () => {
+  it('puts a subclass inheriting the method in front of the defining class in the namespace, and keeps the defining class for static methods', async () => {
     const logger = new CaptureLogger();
     const store = new MemoryStore();
     configureIdempotency({ logger, store });
@@ -219,8 +219,8 @@ describe('@IdempotentClass and per-instance stores', () => {
     await expect(express.created({ detail: { orderId: '1' } })).resolves.toBe(1);
     await OrdersHandler.audit({ detail: { orderId: '1' } });
     expect(logger.lines.map((l) => [l.attributes.namespace, l.attributes.decision])).toEqual([
-      ['ShippingHandler.created', 'miss'],
-      ['ShippingHandler.created', 'hit'],
+      ['ExpressShippingHandler/ShippingHandler.created', 'miss'],
+      ['ExpressShippingHandler/ShippingHandler.created', 'hit'],
       ['OrdersHandler.audit', 'miss'],
     ]);
   });
@@ -229,7 +229,7 @@ describe('@IdempotentClass and per-instance stores', () => {
 describe('inherited methods: idempotencyKeyFor names the record the call writes', () => {
   afterEach(() => resetIdempotencyConfig());
 
-  // One base per subclass: a default namespace serves one class (lib/decorators/caller.ts).
+  // One base per subclass, so each case has its own records.
   @IdempotentClass({ prefix: 'base', ttlSeconds: 60 })
   class BaseJob {
     runs = 0;
@@ -246,7 +246,7 @@ describe('inherited methods: idempotencyKeyFor names the record the call writes'
       return ++this.runs;
     }
   }
-  // The namespace is the declaring class's; class defaults are the nearest ones of the class the
+  // The namespace is the subclass's, then the declaring class's; class defaults are the nearest ones of the class the
   // call is made on, so a subclass's own defaults reach the methods it inherits, for the call and
   // for idempotencyKeyFor alike.
   @IdempotentClass({ prefix: 'sub' })
@@ -254,9 +254,9 @@ describe('inherited methods: idempotencyKeyFor names the record the call writes'
   class HourlyTask extends BaseTask {}
 
   it.each([
-    ['with its own class defaults', NightlyJob, 'sub', 'BaseJob'],
-    ['without', HourlyTask, 'base', 'BaseTask'],
-  ])('a subclass %s: the key is the declaring class\'s namespace under the nearest class defaults, and deleting it lets the next call run', async (_label, Job, prefix, base) => {
+    ['with its own class defaults', NightlyJob, 'sub', 'NightlyJob/BaseJob'],
+    ['without', HourlyTask, 'base', 'HourlyTask/BaseTask'],
+  ])('a subclass %s: the key is its own namespace (its name, then the declaring class\'s) under the nearest class defaults, and deleting it lets the next call run', async (_label, Job, prefix, base) => {
     const store = new MemoryStore();
     configureIdempotency({ store, logger: new CaptureLogger() });
     const job = new Job();
@@ -301,18 +301,18 @@ describe('a class decorator that returns a subclass (tracing, mixin-style decora
     }
   }
 
-  it('names records after the class that declares the method, not the replacement: a refund never replays a charge', async () => {
+  it('a named replacement: records named after it, then the class that declares the method, so one tracing decorator on two classes never lets a refund replay a charge', async () => {
     const store = new MemoryStore();
     const logger = new CaptureLogger();
     configureIdempotency({ store, logger });
     const event = { orderId: 'o-1' };
     const refundKey = idempotencyKeyFor(RefundHandler, 'handle', event) as string;
-    expect(refundKey).toMatch(/^idempotency:RefundHandler\.handle:[0-9a-f]{64}$/);
+    expect(refundKey).toMatch(/^idempotency:TracedHandler\/RefundHandler\.handle:[0-9a-f]{64}$/);
     await expect(new ChargeHandler().handle(event)).resolves.toBe('CHARGED o-1');
     await expect(new RefundHandler().handle(event)).resolves.toBe('REFUNDED o-1');
-    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['ChargeHandler.handle', 'RefundHandler.handle']);
+    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['TracedHandler/ChargeHandler.handle', 'TracedHandler/RefundHandler.handle']);
     await expect(store.get(refundKey)).resolves.toMatchObject({ status: RecordStatus.Completed });
-    expect(getIdempotencyOptions(ChargeHandler, 'handle')).toEqual({ key: 'orderId', name: 'ChargeHandler.handle' });
+    expect(getIdempotencyOptions(ChargeHandler, 'handle')).toEqual({ key: 'orderId', name: 'TracedHandler/ChargeHandler.handle' });
   });
 
   it('applies @IdempotentClass placed above it: encrypted under its prefix, and idempotencyKeyFor agrees', async () => {

@@ -129,13 +129,13 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     expect(seen).toEqual(['outer', 'outer']);
   });
 
-  it('applies class defaults and names records after the defining class, also for subclasses and statics', async () => {
+  it('applies class defaults and names records after the defining class, a subclass inheriting the method in front, and for statics', async () => {
     const store = new MemoryStore();
     const complete = jest.spyOn(store, 'complete');
     await new SubLedgerHandler(new Ledger(), store).credit({ id: 's1', amount: 1 });
     await LedgerHandler.reconcile({ id: 'r1' });
     expect(complete.mock.calls[0]?.[0].ttlMs).toBe(300_000);
-    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['BaseLedgerHandler.credit', 'LedgerHandler.reconcile']);
+    expect(logger.lines.map((l) => l.attributes.namespace)).toEqual(['SubLedgerHandler/BaseLedgerHandler.credit', 'LedgerHandler.reconcile']);
     expect(staticStore.size).toBe(1);
   });
 
@@ -159,14 +159,14 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     const event = { id: 'inherit-1', amount: 3 };
     // Asked before any instance exists, as an operator script would.
     const key = idempotencyKeyFor(SubLedgerHandler, 'credit', event) as string;
-    expect(key).toMatch(/^idempotency:BaseLedgerHandler\.credit:[0-9a-f]{64}$/);
+    expect(key).toMatch(/^idempotency:SubLedgerHandler\/BaseLedgerHandler\.credit:[0-9a-f]{64}$/);
     const handler = new SubLedgerHandler(ledger, store);
     await expect(handler.credit(event)).resolves.toBe(1);
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
     await expect(handler.credit(event)).resolves.toBe(1);
     await expect(store.delete(key)).resolves.toBe(true);
     await expect(handler.credit(event)).resolves.toBe(2);
-    expect(getIdempotencyOptions(SubLedgerHandler, 'credit')).toMatchObject({ ttlSeconds: 300, name: 'BaseLedgerHandler.credit' });
+    expect(getIdempotencyOptions(SubLedgerHandler, 'credit')).toMatchObject({ ttlSeconds: 300, name: 'SubLedgerHandler/BaseLedgerHandler.credit' });
   });
 
   it('works with a compiler that gives no context.metadata: recorded when the first instance is constructed', async () => {
@@ -234,11 +234,11 @@ describe('@Idempotent (TC39 standard decorators)', () => {
     const store = new MemoryStore();
     const event = { id: 'b1', amount: 1 };
     const key = idempotencyKeyFor(BranchLedgerHandler, 'credit', event) as string;
-    expect(key).toMatch(/^branch:BranchBase\.credit:[0-9a-f]{64}$/);
+    expect(key).toMatch(/^branch:BranchLedgerHandler\/BranchBase\.credit:[0-9a-f]{64}$/);
     await new BranchLedgerHandler(store).credit(event);
     await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
     // ttlSeconds and the per-instance store still come from BranchBase's defaults.
-    expect(getIdempotencyOptions(BranchLedgerHandler, 'credit')).toMatchObject({ prefix: 'branch', ttlSeconds: 300, name: 'BranchBase.credit' });
+    expect(getIdempotencyOptions(BranchLedgerHandler, 'credit')).toMatchObject({ prefix: 'branch', ttlSeconds: 300, name: 'BranchLedgerHandler/BranchBase.credit' });
   });
 });
 

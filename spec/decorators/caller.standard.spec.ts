@@ -2,13 +2,24 @@ import { configureIdempotency, getIdempotencyOptions, Idempotent, idempotencyKey
 import { CaptureLogger } from '../helpers/logger';
 
 /**
- * TC39 standard decorators: the same as caller.spec.ts, but an instance method is refused
- * earlier, when an instance of a second class is constructed (the method's initializer runs in
- * every constructor), before any call.
+ * TC39 standard decorators: the same as caller.spec.ts, but an instance method's namespace is
+ * checked earlier, when an instance is constructed (the method's initializer runs in every
+ * constructor), and a class decorator's replacement is recognised by the method's metadata it
+ * carries, so a named one keeps the declaring class's key too. A call through a subclass inheriting a decorated
+ * method writes under the subclass's name in front of the declaring class's
+ * (`SendEmail/OrderCreatedHandler.handle`): under the declaring class's alone, CreateInvoice
+ * replayed SendEmail's "email sent for o-1" and never ran (also across processes:
+ * caller.processes.spec.ts). A call on the declaring class keeps its key; a class that only stands
+ * in for its parent (no name, or its parent's) takes its parent's namespace, and two classes
+ * meeting on one namespace in a process are refused.
  */
 
 type OrderCreated = { detail: { orderId: string } };
 const event: OrderCreated = { detail: { orderId: 'o-1' } };
+/** SHA-256 of the canonical JSON of 'o-1': the key hash of `event`. */
+const HASH = '00d5c8b71f851bbe47626a189b20fb19c11753e244bb658095c370ba3798f85c';
+// TypeScript requires `any[]` in a mixin's base constructor type.
+type Class = new (...args: any[]) => object;
 
 function storeWithSpies(): { store: MemoryStore; claims: jest.SpyInstance } {
   const store = new MemoryStore();
@@ -40,98 +51,83 @@ describe('a decorated method inherited by two classes', () => {
     }
   }
 
-  it('siblings: the second class is refused before any store call, never replayed the first one\'s result', async () => {
-    const { store, claims } = storeWithSpies();
+  it('siblings: each class has its own records and runs its own code once, never replaying the other\'s result', async () => {
+    const { store } = storeWithSpies();
     const email = new SendEmail();
+    const invoice = new CreateInvoice();
     await expect(email.handle(event)).resolves.toBe('email sent for o-1');
-    expect(claims).toHaveBeenCalledTimes(1);
-    expect(() => new CreateInvoice()).toThrow(IdempotencyConfigError);
-    expect(() => new CreateInvoice()).toThrow(/called on CreateInvoice, but its default record namespace "OrderCreatedHandler\.handle" already serves calls on SendEmail/);
-    expect(() => new CreateInvoice()).toThrow(/decorate handle in each class instead of in OrderCreatedHandler.*or pass `name`/);
+    await expect(invoice.handle(event)).resolves.toBe('invoice created for o-1');
+    await expect(email.handle(event)).resolves.toBe('email sent for o-1');
+    await expect(invoice.handle(event)).resolves.toBe('invoice created for o-1');
+    expect([email.ran, invoice.ran]).toEqual([['email'], ['invoice']]);
+    // idempotencyKeyFor names the record each call wrote.
+    expect(idempotencyKeyFor(SendEmail, 'handle', event)).toBe(`idempotency:SendEmail/OrderCreatedHandler.handle:${HASH}`);
+    expect(idempotencyKeyFor(CreateInvoice, 'handle', event)).toBe(`idempotency:CreateInvoice/OrderCreatedHandler.handle:${HASH}`);
+    await expect(store.get(`idempotency:SendEmail/OrderCreatedHandler.handle:${HASH}`)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    await expect(store.get(`idempotency:CreateInvoice/OrderCreatedHandler.handle:${HASH}`)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    expect(store.size).toBe(2);
+    expect(getIdempotencyOptions(CreateInvoice, 'handle')).toEqual({ key: 'detail.orderId', name: 'CreateInvoice/OrderCreatedHandler.handle' });
+    // On the abstract base itself: the declaring class's namespace.
+    expect(idempotencyKeyFor(OrderCreatedHandler as never, 'handle' as never, event)).toBe(`idempotency:OrderCreatedHandler.handle:${HASH}`);
+  });
+
+  it('a class name a minifier made up is refused for a subclass too, before any store call', async () => {
+    class Bn extends OrderCreatedHandler {
+      async process() {
+        return 'minified';
+      }
+    }
+    const { claims } = storeWithSpies();
+    expect(() => new Bn()).toThrow(IdempotencyConfigError);
+    expect(() => new Bn()).toThrow(/Bn\/OrderCreatedHandler\.handle: the class name "Bn" looks made by a minifier.*Set `name`/);
     // And at the call, for an instance made without running the initializer.
-    const invoice = Object.create(CreateInvoice.prototype) as CreateInvoice;
-    await expect(invoice.handle(event)).rejects.toThrow(/called on CreateInvoice/);
-    expect(claims).toHaveBeenCalledTimes(1); // refused before the store
-    expect(store.size).toBe(1);
-    // The first class keeps working, under the key it always had.
-    await expect(email.handle(event)).resolves.toBe('email sent for o-1');
-    expect(idempotencyKeyFor(SendEmail, 'handle', event)).toMatch(/^idempotency:OrderCreatedHandler\.handle:[0-9a-f]{64}$/);
-    // idempotencyKeyFor agrees with the call: no key for the refused class.
-    expect(() => idempotencyKeyFor(CreateInvoice, 'handle', event)).toThrow(/called on CreateInvoice/);
-    expect(() => getIdempotencyOptions(CreateInvoice, 'handle')).toThrow(/called on CreateInvoice/);
+    await expect((Object.create(Bn.prototype) as Bn).handle(event)).rejects.toThrow(/looks made by a minifier/);
+    expect(() => idempotencyKeyFor(Bn, 'handle', event)).toThrow(/looks made by a minifier/);
+    expect(claims).not.toHaveBeenCalled();
   });
 });
 
 describe('a concrete base class and a subclass overriding what the method calls, both used', () => {
-  function hierarchy() {
-    class OrdersHandler {
-      @Idempotent('detail.orderId')
-      async handle(e: OrderCreated) {
-        return `${e.detail.orderId}: fee ${this.fee()}`;
-      }
-      fee(): number {
-        return 5;
-      }
+  class OrdersHandler {
+    @Idempotent('detail.orderId')
+    async handle(e: OrderCreated) {
+      return `${e.detail.orderId}: fee ${this.fee()}`;
     }
-    class PriorityOrdersHandler extends OrdersHandler {
-      override fee(): number {
-        return 50;
-      }
+    fee(): number {
+      return 5;
     }
-    return { OrdersHandler, PriorityOrdersHandler };
+  }
+  class PriorityOrdersHandler extends OrdersHandler {
+    override fee(): number {
+      return 50;
+    }
   }
 
-  it('the subclass is refused once the base was called', async () => {
-    const { OrdersHandler, PriorityOrdersHandler } = hierarchy();
-    const { store } = storeWithSpies();
-    await expect(new OrdersHandler().handle(event)).resolves.toBe('o-1: fee 5');
-    expect(() => new PriorityOrdersHandler()).toThrow(/called on PriorityOrdersHandler, but .* already serves calls on OrdersHandler/);
-    expect(store.size).toBe(1);
-  });
-
-  it('the base is refused once the subclass was called', async () => {
-    const { OrdersHandler, PriorityOrdersHandler } = hierarchy();
+  it('the base keeps its key, the subclass gets its own: each runs its own code', async () => {
     const { store } = storeWithSpies();
     await expect(new PriorityOrdersHandler().handle(event)).resolves.toBe('o-1: fee 50');
-    expect(() => new OrdersHandler()).toThrow(/called on OrdersHandler, but .* already serves calls on PriorityOrdersHandler/);
+    await expect(new OrdersHandler().handle(event)).resolves.toBe('o-1: fee 5');
+    await expect(new OrdersHandler().handle(event)).resolves.toBe('o-1: fee 5');
+    await expect(store.get(`idempotency:OrdersHandler.handle:${HASH}`)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    expect(idempotencyKeyFor(OrdersHandler, 'handle', event)).toBe(`idempotency:OrdersHandler.handle:${HASH}`);
+    expect(idempotencyKeyFor(PriorityOrdersHandler, 'handle', event)).toBe(`idempotency:PriorityOrdersHandler/OrdersHandler.handle:${HASH}`);
+    expect(store.size).toBe(2);
+  });
+
+  it('a class that stands in for the base (no name, or the base\'s) takes its namespace, so next to the base it is refused', async () => {
+    const Anonymous = (<T extends Class>(base: T) => class extends base {})(OrdersHandler);
+    const SameName = (<T extends Class>(base: T) => class OrdersHandler extends base {})(OrdersHandler);
+    const { store } = storeWithSpies();
+    await expect(new OrdersHandler().handle(event)).resolves.toBe('o-1: fee 5');
+    expect(() => new Anonymous()).toThrow(/called on \(an anonymous class\), but its default record namespace "OrdersHandler\.handle" already serves calls on OrdersHandler.*give each class a name of its own/);
+    expect(() => new SameName()).toThrow(/called on OrdersHandler, but its default record namespace "OrdersHandler\.handle" already serves calls on OrdersHandler/);
+    expect(() => idempotencyKeyFor(Anonymous, 'handle' as never, event)).toThrow(IdempotencyConfigError);
     expect(store.size).toBe(1);
   });
 });
 
 describe('what keeps working', () => {
-  it('the fix the error names: the method decorated in each class, the base undecorated, gives each class its own records', async () => {
-    abstract class Base {
-      async handle(e: OrderCreated) {
-        return this.process(e);
-      }
-      abstract process(e: OrderCreated): Promise<string>;
-    }
-    class SendEmailFixed extends Base {
-      @Idempotent('detail.orderId')
-      override async handle(e: OrderCreated) {
-        return super.handle(e);
-      }
-      async process(e: OrderCreated) {
-        return `email sent for ${e.detail.orderId}`;
-      }
-    }
-    class CreateInvoiceFixed extends Base {
-      @Idempotent('detail.orderId')
-      override async handle(e: OrderCreated) {
-        return super.handle(e);
-      }
-      async process(e: OrderCreated) {
-        return `invoice created for ${e.detail.orderId}`;
-      }
-    }
-    const { store } = storeWithSpies();
-    await expect(new SendEmailFixed().handle(event)).resolves.toBe('email sent for o-1');
-    await expect(new CreateInvoiceFixed().handle(event)).resolves.toBe('invoice created for o-1');
-    expect(idempotencyKeyFor(CreateInvoiceFixed, 'handle', event)).toMatch(/^idempotency:CreateInvoiceFixed\.handle:/);
-    expect(store.size).toBe(2);
-  });
-
-  it('a static method inherited by two classes: the second is refused too', async () => {
+  it('a static method inherited by two classes: each has its own records', async () => {
     abstract class Job {
       @Idempotent('id')
       static async run(e: { id: string }) {
@@ -140,9 +136,11 @@ describe('what keeps working', () => {
     }
     class Nightly extends Job {}
     class Hourly extends Job {}
-    storeWithSpies();
+    const { store } = storeWithSpies();
     await expect(Nightly.run({ id: '1' })).resolves.toBe('Nightly 1');
-    await expect(Hourly.run({ id: '1' })).rejects.toThrow(/called on Hourly, but .* already serves calls on Nightly/);
+    await expect(Hourly.run({ id: '1' })).resolves.toBe('Hourly 1');
+    expect(idempotencyKeyFor(Hourly, 'run', { id: '1' })).toMatch(/^idempotency:Hourly\/Job\.run:[0-9a-f]{64}$/);
+    expect(store.size).toBe(2);
   });
 
   it('an explicit `name` shares records deliberately: the second class replays the first one\'s result', async () => {
@@ -166,41 +164,62 @@ describe('what keeps working', () => {
     const { store } = storeWithSpies();
     await expect(new First().handle(event)).resolves.toBe('first');
     await expect(new Second().handle(event)).resolves.toBe('first');
-    expect(idempotencyKeyFor(Second, 'handle', event)).toBe(idempotencyKeyFor(First, 'handle', event));
+    expect(idempotencyKeyFor(Second, 'handle', event)).toBe(`idempotency:OrderCreated.handle:${HASH}`);
+    expect(idempotencyKeyFor(First, 'handle', event)).toBe(`idempotency:OrderCreated.handle:${HASH}`);
     expect(store.size).toBe(1);
   });
 
-  it('a class decorator returning `class extends target {}`: its one class keeps the declaring class\'s key, and a subclass of it alone works', async () => {
-    type Class = new (...args: any[]) => object; // TypeScript requires `any[]` in a mixin's base constructor type
+  it('class decorators returning `class extends target {}`, anonymous, of the same name or another, keep the declaring class\'s key; a subclass of one gets its own', async () => {
     function Wrapped<T extends Class>(target: T, _context: ClassDecoratorContext<T>): T {
       return class extends target {};
+    }
+    function Renamed<T extends Class>(target: T, _context: ClassDecoratorContext<T>): T {
+      return { [target.name]: class extends target {} }[target.name] as T;
+    }
+    function Traced<T extends Class>(target: T, _context: ClassDecoratorContext<T>): T {
+      return class TracedHandler extends target {};
+    }
+    @Traced
+    class RefundHandler {
+      @Idempotent('detail.orderId')
+      async handle(e: OrderCreated) {
+        return `refund ${e.detail.orderId}`;
+      }
     }
     @Wrapped
     class CardHandler {
       runs = 0;
-      @Idempotent('orderId')
-      async handle(e: { orderId: string }) {
-        return `${e.orderId} ${++this.runs}`;
+      @Idempotent('detail.orderId')
+      async handle(e: OrderCreated) {
+        return `${e.detail.orderId} ${++this.runs}`;
+      }
+    }
+    @Renamed
+    class GiftHandler {
+      @Idempotent('detail.orderId')
+      async handle(e: OrderCreated) {
+        return `gift ${e.detail.orderId}`;
       }
     }
     const { store } = storeWithSpies();
-    const key = idempotencyKeyFor(CardHandler, 'handle', { orderId: 'o-1' }) as string;
-    expect(key).toMatch(/^idempotency:CardHandler\.handle:[0-9a-f]{64}$/);
-    const handler = new CardHandler();
-    await expect(handler.handle({ orderId: 'o-1' })).resolves.toBe('o-1 1');
-    await expect(new CardHandler().handle({ orderId: 'o-1' })).resolves.toBe('o-1 1');
-    await expect(store.get(key)).resolves.toMatchObject({ status: RecordStatus.Completed });
-    expect(getIdempotencyOptions(CardHandler, 'handle')).toEqual({ key: 'orderId', name: 'CardHandler.handle' });
+    expect(GiftHandler.name).toBe('GiftHandler');
+    expect(idempotencyKeyFor(CardHandler, 'handle', event)).toBe(`idempotency:CardHandler.handle:${HASH}`);
+    await expect(new CardHandler().handle(event)).resolves.toBe('o-1 1');
+    await expect(new CardHandler().handle(event)).resolves.toBe('o-1 1');
+    await expect(store.get(`idempotency:CardHandler.handle:${HASH}`)).resolves.toMatchObject({ status: RecordStatus.Completed });
+    await expect(new GiftHandler().handle(event)).resolves.toBe('gift o-1');
+    expect(getIdempotencyOptions(GiftHandler, 'handle')).toEqual({ key: 'detail.orderId', name: 'GiftHandler.handle' });
+    expect(RefundHandler.name).toBe('TracedHandler');
+    await expect(new RefundHandler().handle(event)).resolves.toBe('refund o-1');
+    expect(idempotencyKeyFor(RefundHandler, 'handle', event)).toBe(`idempotency:RefundHandler.handle:${HASH}`);
 
+    class OnlySubclass extends CardHandler {}
+    await expect(new OnlySubclass().handle(event)).resolves.toBe('o-1 1');
+    expect(idempotencyKeyFor(OnlySubclass, 'handle', event)).toBe(`idempotency:OnlySubclass/CardHandler.handle:${HASH}`);
+    // A wrapped subclass: the wrapper stands in for it.
     @Wrapped
-    class BaseHandler {
-      @Idempotent('orderId')
-      async handle(e: { orderId: string }) {
-        return e.orderId;
-      }
-    }
-    class OnlySubclass extends BaseHandler {}
-    await expect(new OnlySubclass().handle({ orderId: 'o-2' })).resolves.toBe('o-2');
-    expect(idempotencyKeyFor(OnlySubclass, 'handle', { orderId: 'o-2' })).toMatch(/^idempotency:BaseHandler\.handle:/);
+    class WrappedSubclass extends CardHandler {}
+    expect(idempotencyKeyFor(WrappedSubclass, 'handle', event)).toBe(`idempotency:WrappedSubclass/CardHandler.handle:${HASH}`);
+    expect(store.size).toBe(4);
   });
 });

@@ -16,6 +16,8 @@ import { ROOT } from '../helpers/paths';
 const root = ROOT;
 const FIXTURE = join(ROOT, 'spec/helpers/bundledHandlers.ts');
 const DIST = join(root, 'dist/cjs/index.js');
+/** SHA-256 of the canonical JSON of '1': the key hash of the fixture's event. */
+const HASH_1 = '391552c099c101b131feaf24c5795a6a15bc8ec82015424e0d2b4274a369a0bf';
 
 type Dialect = 'legacy' | 'standard';
 type Library = 'bundled' | 'external';
@@ -96,9 +98,13 @@ describe('bundled and minified with esbuild', () => {
     const out = await runBundle(await bundle(dialect, lib, true));
     expect(out.error).toBeUndefined();
     expect(out.results).toEqual(['order:1', 'refund:1', 'order:1', 'refund:1']);
-    expect(out.namespaces).toEqual(['OrdersHandler.handle', 'RefundsHandler.handle', 'OrdersHandler.handle', 'RefundsHandler.handle']);
+    // RefundsHandler's class decorator returns `class TracedHandler extends target {}`: TC39 marks
+    // it as the replacement (it carries the metadata); legacy decorators leave no trace, so its
+    // name goes in front of the declaring class's (lib/decorators/caller.ts).
+    const refunds = dialect === 'standard' ? 'RefundsHandler.handle' : 'TracedHandler/RefundsHandler.handle';
+    expect(out.namespaces).toEqual(['OrdersHandler.handle', refunds, 'OrdersHandler.handle', refunds]);
     // The key computed before any instance existed is the key the call wrote; no reflect-metadata anywhere.
-    expect(out.refundKey).toMatch(/^idempotency:RefundsHandler\.handle:[0-9a-f]{64}$/);
+    expect(out.refundKey).toBe(`idempotency:${refunds}:${HASH_1}`);
     expect(out.refundRecord).toBe('COMPLETED');
     expect(out.reflectMetadata).toBe(false);
     expect(out.dialect).toBe(dialect);

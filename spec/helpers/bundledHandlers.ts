@@ -3,7 +3,8 @@
  * builds this file with esbuild (minified, with and without keep-names, in both decorator
  * dialects, the library bundled in or left external) and runs `main` under plain node. Nothing
  * here loads `reflect-metadata`. RefundsHandler goes through a class decorator that returns a
- * subclass, as tracing decorators do: the namespace stays the class that declares the method.
+ * subclass, as tracing decorators do: the namespace stays the class that declares the method (TC39),
+ * or gets the replacement's name in front (legacy: `TracedHandler/RefundsHandler.handle`).
  * (Only one: esbuild's TC39 output names a class-decorated class by its source name even when
  * minifying, so OrdersHandler is the one a minified TC39 bundle renames.)
  */

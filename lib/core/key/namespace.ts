@@ -2,7 +2,8 @@ import { NAMESPACES_KEY } from '../constants';
 import { IdempotencyConfigError } from '../errors';
 
 /**
- * Default record namespaces: `ClassName.method` for decorated methods, the function's name for
+ * Default record namespaces: `ClassName.method` for decorated methods (`SubClass/ClassName.method`
+ * for a call through a subclass inheriting it, see decorators/caller.ts), the function's name for
  * `makeIdempotent`. A namespace is part of every record key, so it must be the same in every
  * build and differ between methods. Names a minifier invents are neither: esbuild `--minify` named
  * two handler classes `bn` and `_n` in one build and `_n` and `En` in the next, so after a deploy
@@ -80,21 +81,24 @@ export function forgetDefaultNamespaces(): void {
 }
 
 /**
- * The default namespace of a decorated method, `ClassName.method`, of the class that declares it
- * (`declared` is the method as declared); throws {@link IdempotencyConfigError} when that name
+ * The default namespace of a decorated method: `ClassName.method` of the class that declares it
+ * (`declared` is the method as declared) when `classes` is that class alone; for a call through
+ * subclasses, their names first, nearest first, each followed by `/`
+ * (`SendEmail/OrderCreatedHandler.handle`). Throws {@link IdempotencyConfigError} when a name
  * cannot be trusted to be stable and unique.
  */
-export function classNamespace(owner: object, method: string | symbol, declared: object): string {
-  const className = (owner as { name?: unknown }).name;
-  const namespace = `${typeof className === 'string' ? className : ''}.${String(method)}`;
+export function classNamespace(classes: readonly object[], method: string | symbol, declared: object): string {
+  const names = classes.map((c) => (c as { name?: unknown }).name);
+  const namespace = `${names.map((n) => (typeof n === 'string' ? n : '')).join('/')}.${String(method)}`;
   if (!namesKept('class')) {
     throw new IdempotencyConfigError(
       `@Idempotent ${namespace}: this code was minified without keeping names, so class names (and with them record namespaces) change from one build to the next. ${FIX}`,
     );
   }
-  if (typeof className !== 'string' || looksInvented(className)) {
+  const invented = names.findIndex((n) => typeof n !== 'string' || looksInvented(n));
+  if (invented >= 0) {
     throw new IdempotencyConfigError(
-      `@Idempotent ${namespace}: the class name ${JSON.stringify(className ?? '')} looks made by a minifier (or the class is anonymous), so it may change from one build to the next. ${FIX}`,
+      `@Idempotent ${namespace}: the class name ${JSON.stringify(names[invented] ?? '')} looks made by a minifier (or the class is anonymous), so it may change from one build to the next. ${FIX}`,
     );
   }
   claim(namespace, declared, 'methods');
