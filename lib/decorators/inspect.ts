@@ -31,8 +31,8 @@ type DeclaredKey<K> = K extends string | symbol ? (string extends K ? never : sy
  * (method options over class defaults over `configureIdempotency`, and the namespace a call on
  * `target` takes: `target`'s own for a subclass inheriting the method, the declaring class's for
  * itself and its class decorators' wrappers); `undefined` when the event holds no key.
- * Throws `IdempotencyConfigError` where a call on `target` would be refused: a default
- * namespace serves one class per process, and another class already took it.
+ * Throws `IdempotencyConfigError` where a call on `target` would be refused: a subclass name a
+ * minifier made, or another class already took its default namespace in this process.
  * Works in both decorator dialects before any instance exists. Use it with the store to inspect
  * or reset a record. `method` is type-checked against the class's methods (instance and static);
  * a `private` one is not visible to the compiler there: name it `as never`.
