@@ -84,8 +84,8 @@ function urlFields(text: string): ConnectionFields {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw invalid('a URL with another scheme (a Sentinel URL needs a client of your own)');
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   if (!Number.isSafeInteger(db) || db < 0) throw invalid('a URL whose path is not a database index');
-  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
-  const username = url.username === '' || password === undefined ? undefined : decodeURIComponent(url.username);
+  const password = url.password === '' ? undefined : decoded(url.password);
+  const username = url.username === '' || password === undefined ? undefined : decoded(url.username);
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? 6379 : Number(url.port),
@@ -94,4 +94,13 @@ function urlFields(text: string): ConnectionFields {
     password,
     tls: url.protocol === 'rediss:' ? {} : undefined,
   };
+}
+
+/** A URL's user or password, percent-decoded; a stray `%` is refused (decodeURIComponent's URIError would leave the store's errors). */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalid('a URL whose user or password is not percent-encoded (encodeURIComponent it)');
+  }
 }
