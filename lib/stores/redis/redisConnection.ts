@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Redis } from 'ioredis';
 import { expectPositiveInteger } from '../../core/check';
 import { IdempotencyConfigError, type IdempotencyError } from '../../core/errors';
@@ -91,11 +92,14 @@ export class ProvidedConnection {
 
   private readonly client: Redis;
   private readonly timeoutMs: number;
+  // redisOptions.tls (a private CA, a servername): kept under a value that asks for TLS, as with a URL.
+  private readonly tls: ConnectionOptions | undefined;
 
   constructor(private readonly provider: RedisConnectionProvider, client: RedisClient, options: RedisStoreOptions) {
     // A provider's store builds its own standalone client (clientForProvider).
     this.client = client as Redis;
     this.timeoutMs = expectPositiveInteger('providerTimeoutMs', options.providerTimeoutMs ?? 3000);
+    this.tls = options.redisOptions?.tls;
   }
 
   /** Runs `attempt` on the provider's credentials; once more after a refusal proved it never ran. */
@@ -124,6 +128,7 @@ export class ProvidedConnection {
 
   private async fetch(operation: StoreOperation, refused: boolean): Promise<void> {
     const fields = connectionFields(await withinTime(this.provider({ refused }), this.timeoutMs, operation));
+    if (fields.tls !== undefined && this.tls !== undefined) fields.tls = { ...this.tls, ...fields.tls };
     Object.assign(this.client.options, fields);
     this.generation += 1;
     await reconnectWithFresh(this.client);

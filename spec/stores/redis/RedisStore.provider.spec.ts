@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { IdempotencyConfigError, IdempotencyStoreError, makeIdempotent, RedisStore, type ConnectionRequest, type RedisConnectionValue } from '../../../lib';
 import { CaptureLogger } from '../../helpers/logger';
-import { startRedisServer, type RedisServer } from '../../helpers/redisServer';
+import { freePort, startRedisServer, type RedisServer } from '../../helpers/redisServer';
 import { startStallProxy } from '../../helpers/stallProxy';
+import { makePki, type TestPki } from '../../helpers/tls';
 
 /**
  * RedisStore built from a connection provider, against a real redis-server with an ACL user: the
@@ -215,6 +217,7 @@ describe('RedisStore from a connection provider', () => {
     ['a string that is not a URL', (secret: string) => `not a URL ${secret}`, /a string that is not a URL/],
     ['a URL of another scheme', (secret: string) => `http://app:${secret}@cache`, /a URL with another scheme/],
     ['an object without a host', (secret: string) => ({ password: secret }) as never, /without a `host` string/],
+    ['a URL whose password is not percent-encoded', (secret: string) => `redis://app:${secret}%zz@127.0.0.1:6399`, /not percent-encoded/],
   ])('a provider value that is %s is IdempotencyConfigError that never shows it', async (_what, value, reason) => {
     const secret = `pw-${randomUUID()}`;
     const store = open(async () => value(secret));
@@ -226,5 +229,33 @@ describe('RedisStore from a connection provider', () => {
 
   it('rejects a providerTimeoutMs that is not a positive integer, up front', () => {
     expect(() => new RedisStore(async () => 'redis://x', { providerTimeoutMs: -1 })).toThrow('Expected `providerTimeoutMs` to be a positive integer, got -1');
+  });
+});
+
+describe('RedisStore from a connection provider, over TLS with a private CA', () => {
+  let pki: TestPki;
+  let server: RedisServer;
+  let tlsPort: number;
+  beforeAll(async () => {
+    pki = makePki('provider');
+    tlsPort = await freePort();
+    const args = ['--tls-port', String(tlsPort), '--tls-cert-file', pki.serverCert, '--tls-key-file', pki.serverKey, '--tls-ca-cert-file', pki.caCert, '--tls-auth-clients', 'no'];
+    server = await startRedisServer({ port: 0, urlPrefix: 'rediss://', args });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a rediss:// URL', () => `rediss://127.0.0.1:${tlsPort}`],
+    ['options with tls: true', () => ({ host: '127.0.0.1', port: tlsPort, tls: true })],
+  ])("keeps redisOptions.tls (the CA) when the provider gives %s, as a store built from the URL does", async (_what, value) => {
+    const store = new RedisStore(async () => value(), { redisOptions: { tls: { ca: pki.caPem } } });
+    try {
+      await expect(claim(store)).resolves.toMatchObject({ outcome: 'claimed' });
+    } finally {
+      await store.close();
+    }
   });
 });
