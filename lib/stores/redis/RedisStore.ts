@@ -12,7 +12,7 @@ import {
 } from '../IdempotencyStore';
 import { storeFailure, StoreFailureKind, StoreOperation } from '../storeFailure';
 import { clientFromUrl, isRedisClient, markIfRefusedUnrun, noCommandTimeoutWarning, notAClientError, providedClient, validLogger, type RedisClient, type RedisConnectionProvider, type RedisStoreOptions } from './redisClient';
-import { countClosedStore, countOpenStore, warnIfEvicting } from './redisDiagnostics';
+import { countClosedStore, countOpenStore, showWithoutCredentials, warnIfEvicting } from './redisDiagnostics';
 import { replicaConfirmation, type RedisDurability, type ReplicaConfirmation } from './redisDurability';
 import { isAuthRefusal, isRedisOutage, isSelectError, toRedisStoreError } from './redisErrors';
 import { CLAIM, COMPLETE, RELEASE, RENEW, ScriptRunner, type LuaScript } from './redisScripts';
@@ -55,8 +55,7 @@ export class RedisStore implements IdempotencyStore {
   // Claims with `SET NX GET` until the server proves older than Redis 7.
   private nativeClaim = true;
   private readonly logger: IdempotencyLogger | undefined;
-  // The eviction-policy check runs once per store, after its first reply.
-  private evictionChecked = false;
+  private evictionChecked = false; // the eviction-policy check runs once per store, after its first reply
   // Counted among the process's open URL-built stores until close().
   private countedOpen = false;
   // The `durability` option: WAIT after a claim is created and after a result is written.
@@ -88,6 +87,7 @@ export class RedisStore implements IdempotencyStore {
     }
     this.scripts = new ScriptRunner(this.client);
     this.replication = replicaConfirmation(options.durability, this.client);
+    showWithoutCredentials(this);
   }
 
   // Set when the server refused the URL's database: every call fails with it, never in database 0.

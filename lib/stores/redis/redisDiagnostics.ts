@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreWarningLine } from '../../core/log';
 
@@ -5,7 +6,7 @@ import type { StoreWarningLine } from '../../core/log';
  * Set-up checks of `RedisStore`, each logged once as a {@link StoreWarningLine}: a Redis that may
  * evict records, and stores built per invocation. Neither adds a command to a call: the eviction
  * check is one `INFO memory` per store, sent after its first reply, and the store count is kept
- * in process memory.
+ * in process memory. And what the store shows of itself when printed: never its credentials.
  */
 
 /** Logs one set-up warning. The store's implementation never throws. */
@@ -98,4 +99,19 @@ export async function warnIfEvicting(client: Redis | Cluster, warn: StoreWarn): 
     maxmemoryBytes: first.maxmemoryBytes,
     ...(nodes.length > 1 ? { nodesEvicting: evicting.length, nodes: nodes.length } : {}),
   });
+}
+
+/**
+ * Keeps the password (in the client's options) out of what `util.inspect`, `console.log` and JSON
+ * loggers print of a store: `{ store: 'RedisStore', status }` (the client itself stays ioredis').
+ *
+ * @example
+ * ```ts
+ * showWithoutCredentials(this); // console.log(store) → { store: 'RedisStore', status: 'ready' }
+ * ```
+ */
+export function showWithoutCredentials(store: { readonly client: Redis | Cluster }): void {
+  const shown = (): object => ({ store: 'RedisStore', status: store.client.status });
+  Object.defineProperty(store, inspect.custom, { value: shown });
+  Object.defineProperty(store, 'toJSON', { value: shown });
 }

@@ -227,6 +227,20 @@ describe('RedisStore from a connection provider', () => {
     expectNothingShown(error, secret);
   });
 
+  it('never shows the password when the store is inspected or serialized (a logger given the store)', async () => {
+    const password = `pw-${randomUUID()}`;
+    const name = await user({ password });
+    const fromProvider = open(async () => `redis://${name}:${password}@127.0.0.1:${server.port}`);
+    const fromUrl = open(`redis://${name}:${password}@127.0.0.1:${server.port}`);
+    for (const store of [fromProvider, fromUrl]) {
+      await expect(claim(store)).resolves.toMatchObject({ outcome: 'claimed' });
+      expect(inspect(store, { depth: 8 })).not.toContain(password);
+      expect(inspect({ store })).not.toContain(password);
+      expect(JSON.stringify(store)).not.toContain(password);
+      expect(store.client.status).toBe('ready');
+    }
+  });
+
   it('rejects a providerTimeoutMs that is not a positive integer, up front', () => {
     expect(() => new RedisStore(async () => 'redis://x', { providerTimeoutMs: -1 })).toThrow('Expected `providerTimeoutMs` to be a positive integer, got -1');
   });
