@@ -166,7 +166,7 @@ function attemptEnded(client: Redis): Promise<void> {
 
 /**
  * The provider's value within `timeoutMs`. Its failure becomes `IdempotencyStoreError` (an
- * `IdempotencyConfigError` it throws stays one); its message names the error's class only, as a
+ * `IdempotencyConfigError` it throws stays one, an AWS error no retry fixes becomes one); its message names the error's class only, as a
  * provider's message may quote what it fetched.
  */
 async function withinTime(value: Promise<RedisConnectionValue>, timeoutMs: number, operation: StoreOperation): Promise<RedisConnectionValue> {
@@ -192,14 +192,25 @@ function providerTimeout(operation: StoreOperation, timeoutMs: number): Idempote
   });
 }
 
+// AWS errors no retry fixes (a name, a policy, a key), found in the provider's error or its causes
+// (Powertools wraps the SDK's): not an outage, which with onStoreError 'continue' would run every
+// call unprotected, for ever and silently.
+const CONFIGURATION_ERRORS = new Set(['ParameterNotFound', 'ParameterNotFoundError', 'ResourceNotFoundException', 'AccessDeniedException', 'ValidationException', 'InvalidParameterException', 'InvalidRequestException', 'DecryptionFailure', 'InvalidKeyId', 'UnrecognizedClientException', 'InvalidSignatureException']);
+
+function configurationErrorIn(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) if (CONFIGURATION_ERRORS.has(e.name)) return e.name;
+  return undefined;
+}
+
 function providerFailed(operation: StoreOperation, err: unknown): never {
   if (err instanceof IdempotencyConfigError) throw err;
   const name = err instanceof Error ? err.name : typeof err;
+  const refused = configurationErrorIn(err);
   throw storeFailure({
     store: 'RedisStore',
     operation,
-    kind: StoreFailureKind.Outage,
-    reason: `the connection provider failed (${name}, see the error's cause)`,
+    kind: refused === undefined ? StoreFailureKind.Outage : StoreFailureKind.Misconfiguration,
+    reason: `the connection provider failed (${refused === undefined ? name : `${name}: ${refused}`}, see the error's cause)`,
     fix: "check the function's IAM permissions and the parameter or secret name; calls try the provider again",
     cause: err,
   });

@@ -83,15 +83,28 @@ describe('lambda-idempotency/secrets against a stand-in for AWS', () => {
   });
 
   it.each([
-    ['a parameter that does not exist', () => ssmConnection(`/test/missing-${randomUUID()}`, { provider: ssm() }), IdempotencyStoreError, /connection provider failed \(GetParameterError/],
-    ['access denied', () => (aws.failWith('AccessDeniedException'), secretsManagerConnection('test/any', { provider: secrets() })), IdempotencyStoreError, /connection provider failed \(GetParameterError/],
-  ])('%s fails the call with IdempotencyStoreError, the method not run', async (_what, provider, type, reason) => {
+    ['a parameter that does not exist', () => ssmConnection(`/test/missing-${randomUUID()}`, { provider: ssm() }), IdempotencyConfigError, /connection provider failed \(GetParameterError: ParameterNotFound/],
+    ['access denied', () => (aws.failWith('AccessDeniedException'), secretsManagerConnection('test/any', { provider: secrets() })), IdempotencyConfigError, /connection provider failed \(GetParameterError: AccessDeniedException/],
+    ['throttling (an outage)', () => (aws.failWith('ThrottlingException'), secretsManagerConnection('test/any', { provider: secrets() })), IdempotencyStoreError, /connection provider failed \(GetParameterError, see/],
+  ])('%s fails the call with %p, the method not run', async (_what, provider, type, reason) => {
     let runs = 0;
     const logger = new CaptureLogger();
     const fn = makeIdempotent(async (event: { id: string }) => ((runs += 1), event.id), { key: 'id', store: open(provider()), logger, name: `secrets${randomUUID().slice(0, 8)}` });
     const error = await failureOf(fn({ id: randomUUID() }));
     expect(error).toBeInstanceOf(type);
     expect(error.message).toMatch(reason);
+    expect(runs).toBe(0);
+  });
+
+  it.each([
+    ['a parameter that does not exist', () => ssmConnection(`/test/missing-${randomUUID()}`, { provider: ssm() })],
+    ['access denied', () => (aws.failWith('AccessDeniedException'), secretsManagerConnection('test/any', { provider: secrets() }))],
+  ])("%s never runs the method unprotected, even with onStoreError 'continue' (it is no outage: every call would)", async (_what, provider) => {
+    let runs = 0;
+    const store = open(provider());
+    const fn = makeIdempotent(async (event: { id: string }) => ((runs += 1), event.id), { key: 'id', store, logger: new CaptureLogger(), onStoreError: 'continue', name: `open${randomUUID().slice(0, 8)}` });
+    const error = await failureOf(fn({ id: randomUUID() }));
+    expect(error).toBeInstanceOf(IdempotencyConfigError);
     expect(runs).toBe(0);
   });
 
