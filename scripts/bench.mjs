@@ -10,7 +10,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './benchRedis.mjs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
@@ -67,16 +67,6 @@ function apiEvent(key) {
 const context = { functionName: 'bench', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 };
 
 // ---------------------------------------------------------------- parent
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis() {
   const port = await freePort();

@@ -2,23 +2,19 @@
 //   node --expose-gc scripts/benchAb.mjs [hit|miss] [rounds] > /dev/null
 // Prints (stderr) the median over blocks of CPU us per call and the p50 wall per system. For
 // checking an optimization on a shared, noisy machine; `npm run bench` is the reference.
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
 
 const path = process.argv[2] ?? 'hit';
 const rounds = Number(process.argv[3] ?? 30);
 const BLOCK = 500;
-const port = await new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); }); });
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve) => redis.stdout.on('data', (c) => String(c).includes('Ready to accept') && resolve()));
-redis.stdout.resume();
-const url = `redis://127.0.0.1:${port}`;
+const redis = await startRedis();
+const { url } = redis;
 const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
 const { Redis } = await import('ioredis');
 const { Logger } = await import('@aws-lambda-powertools/logger');
-const inner = async () => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_123"}' });
-const event = (key) => ({ version: '2.0', rawPath: '/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"orderId":"o-1","amountCents":1999}' });
+const inner = paymentResponse;
+const event = paymentEvent;
 function floorOf(options) {
   const client = new Redis(url, options);
   const logger = new Logger();
@@ -68,4 +64,4 @@ for (let r = 0; r < rounds; r++) {
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 for (const [id, r] of Object.entries(res)) process.stderr.write(`${path} ${id.padEnd(22)} CPU ${median(r.cpu).toFixed(1)} us/call, wall p50 ${(median(r.wall) * 1000).toFixed(1)} us\n`);
 for (const s of Object.values(systems)) await s.close();
-redis.kill('SIGTERM');
+redis.process.kill('SIGTERM');

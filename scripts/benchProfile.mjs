@@ -2,10 +2,9 @@
 // runs N sequential calls of one system (ours or floor) against a redis-server it spawns on a
 // free loopback port, logs at INFO to stdout (send it to /dev/null), then exits. Summarize the
 // .cpuprofile with `node scripts/benchProfile.mjs --summary FILE`.
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
 
 if (process.argv[2] === '--summary') {
   // Self time per function (and per package for node_modules), top 30.
@@ -38,16 +37,13 @@ if (process.argv[2] === '--summary') {
 const path = process.argv[2] ?? 'hit';
 const system = process.argv[3] ?? 'ours';
 const N = Number(process.env.PROFILE_CALLS ?? 20_000);
-const port = await new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); }); });
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve) => redis.stdout.on('data', (c) => String(c).includes('Ready to accept') && resolve()));
-redis.stdout.resume();
-const url = `redis://127.0.0.1:${port}`;
+const redis = await startRedis();
+const { url } = redis;
 const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
 const { Redis } = await import('ioredis');
 const { Logger } = await import('@aws-lambda-powertools/logger');
-const inner = async () => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_123"}' });
-const event = (key) => ({ version: '2.0', rawPath: '/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"orderId":"o-1","amountCents":1999}' });
+const inner = paymentResponse;
+const event = paymentEvent;
 let fn;
 let close;
 if (system === 'ours') {
@@ -79,4 +75,4 @@ for (const e of events) await fn(e);
 const cpu = process.cpuUsage(cpu0);
 process.stderr.write(`${system} ${path}: ${(((performance.now() - t0) * 1000) / N).toFixed(1)} us wall, ${((cpu.user + cpu.system) / N).toFixed(1)} us CPU per call\n`);
 await close();
-redis.kill('SIGTERM');
+redis.process.kill('SIGTERM');

@@ -1,0 +1,31 @@
+// What the bench scripts share: a free loopback port, a throwaway redis-server on it, and the
+// API Gateway v2 payment event and response every system is measured with.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns redis-server (no persistence) on a free loopback port; resolves once it accepts connections. */
+export async function startRedis() {
+  const port = await freePort();
+  const process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => process.stdout.on('data', (c) => String(c).includes('Ready to accept') && resolve()));
+  process.stdout.resume();
+  return { port, url: `redis://127.0.0.1:${port}`, process, stop: () => process.kill('SIGKILL') };
+}
+
+/** The handler's own work: the payment response. */
+export const paymentResponse = async () => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"paymentId":"pay_123"}' });
+
+/** An API Gateway v2 payment request with `key` as its Idempotency-Key header. */
+export const paymentEvent = (key) => ({ version: '2.0', rawPath: '/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"orderId":"o-1","amountCents":1999}' });
