@@ -10,7 +10,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { freePort } from './benchRedis.mjs';
+import { floorHandler, freePort } from './benchRedis.mjs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
@@ -347,20 +347,7 @@ async function worker() {
   // same stdout sink, at the same level.
   const floorClient = new Redis(url);
   const floorLogger = new Logger();
-  const floor = async (event, ctx) => {
-    const startedAt = performance.now();
-    const keyHash = createHash('sha256').update(JSON.stringify(event.headers['idempotency-key'])).digest('hex');
-    const key = 'floor:' + keyHash;
-    const cached = await floorClient.get(key);
-    if (cached !== null) {
-      floorLogger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
-      return JSON.parse(cached);
-    }
-    const result = await inner(event, ctx);
-    await floorClient.set(key, JSON.stringify(result));
-    floorLogger.info({ message: 'idempotency miss: ran the method and stored its result', decision: 'miss', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
-    return result;
-  };
+  const floor = floorHandler(floorClient, floorLogger, inner);
 
   const ptClient = await createClient({ url }).connect();
   const pt = powertools.makeIdempotent(inner, {

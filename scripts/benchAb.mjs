@@ -2,8 +2,8 @@
 //   node --expose-gc scripts/benchAb.mjs [hit|miss] [rounds] > /dev/null
 // Prints (stderr) the median over blocks of CPU us per call and the p50 wall per system. For
 // checking an optimization on a shared, noisy machine; `npm run bench` is the reference.
-import { createHash, randomUUID } from 'node:crypto';
-import { paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
+import { randomUUID } from 'node:crypto';
+import { floorHandler, paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
 
 const path = process.argv[2] ?? 'hit';
 const rounds = Number(process.argv[3] ?? 30);
@@ -18,16 +18,7 @@ const event = paymentEvent;
 function floorOf(options) {
   const client = new Redis(url, options);
   const logger = new Logger();
-  const fn = async (e) => {
-    const startedAt = performance.now();
-    const keyHash = createHash('sha256').update(JSON.stringify(e.headers['idempotency-key'])).digest('hex');
-    const cached = await client.get('floor:' + keyHash);
-    if (cached !== null) { logger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt }); return JSON.parse(cached); }
-    const result = await inner(e);
-    await client.set('floor:' + keyHash, JSON.stringify(result));
-    logger.info({ message: 'idempotency miss: ran the method and stored its result', decision: 'miss', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
-    return result;
-  };
+  const fn = floorHandler(client, logger, inner);
   return { fn, close: async () => client.disconnect() };
 }
 const store = new RedisStore(url);

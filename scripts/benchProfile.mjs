@@ -2,9 +2,9 @@
 // runs N sequential calls of one system (ours or floor) against a redis-server it spawns on a
 // free loopback port, logs at INFO to stdout (send it to /dev/null), then exits. Summarize the
 // .cpuprofile with `node scripts/benchProfile.mjs --summary FILE`.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
+import { floorHandler, paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
 
 if (process.argv[2] === '--summary') {
   // Self time per function (and per package for node_modules), top 30.
@@ -53,16 +53,7 @@ if (system === 'ours') {
 } else {
   const client = new Redis(url, process.env.FLOOR_TIMEOUT ? { commandTimeout: 1000 } : {});
   const logger = new Logger();
-  fn = async (e) => {
-    const startedAt = performance.now();
-    const keyHash = createHash('sha256').update(JSON.stringify(e.headers['idempotency-key'])).digest('hex');
-    const cached = await client.get('floor:' + keyHash);
-    if (cached !== null) { logger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt }); return JSON.parse(cached); }
-    const result = await inner(e);
-    await client.set('floor:' + keyHash, JSON.stringify(result));
-    logger.info({ message: 'idempotency miss: ran the method and stored its result', decision: 'miss', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
-    return result;
-  };
+  fn = floorHandler(client, logger, inner);
   close = async () => client.disconnect();
 }
 const hitKey = randomUUID();

@@ -1,6 +1,7 @@
-// What the bench scripts share: a free loopback port, a throwaway redis-server on it, and the
-// API Gateway v2 payment event and response every system is measured with.
+// What the bench scripts share: a free loopback port, a throwaway redis-server on it, the API
+// Gateway v2 payment event and response every system is measured with, and the floor.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1. */
@@ -29,3 +30,24 @@ export const paymentResponse = async () => ({ statusCode: 201, headers: { 'conte
 
 /** An API Gateway v2 payment request with `key` as its Idempotency-Key header. */
 export const paymentEvent = (key) => ({ version: '2.0', rawPath: '/payments', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: '{"orderId":"o-1","amountCents":1999}' });
+
+/**
+ * The floor: the naive GET/SET plus the one Powertools Logger line per call that any idempotency
+ * layer must write: the same fields and text as ours, through the caller's logger, at the same level.
+ */
+export function floorHandler(client, logger, inner) {
+  return async (event, ctx) => {
+    const startedAt = performance.now();
+    const keyHash = createHash('sha256').update(JSON.stringify(event.headers['idempotency-key'])).digest('hex');
+    const key = 'floor:' + keyHash;
+    const cached = await client.get(key);
+    if (cached !== null) {
+      logger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
+      return JSON.parse(cached);
+    }
+    const result = await inner(event, ctx);
+    await client.set(key, JSON.stringify(result));
+    logger.info({ message: 'idempotency miss: ran the method and stored its result', decision: 'miss', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
+    return result;
+  };
+}
