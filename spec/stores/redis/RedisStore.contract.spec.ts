@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, ReplyError } from 'ioredis';
+import { Redis } from 'ioredis';
+import { refuseSetNxGet } from '../../helpers/redisBefore7';
 import { RedisStore } from '../../../lib';
 import { externalRedisUrl, startRedisServer, type RedisServer } from '../../helpers/redisServer';
 import { describeStoreContract } from '../../helpers/storeContract';
@@ -52,20 +53,12 @@ describeStoreContract(
     const own = await startRedisServer();
     const client = new Redis(own.url);
     // Redis 6.2 answers SET with both NX and GET with "ERR syntax error"; everything else is real.
-    let refused = 0;
-    const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { set: (...args: unknown[]) => Promise<unknown> }).set = async (...args: unknown[]) => {
-      if (args.includes('NX') && args.includes('GET')) {
-        refused++;
-        throw new ReplyError('ERR syntax error');
-      }
-      return set(...args);
-    };
+    const refused = refuseSetNxGet(client);
     afterAllHooks.push(async () => {
       client.disconnect();
       await own.stop();
       // Once refused, the store must stay on the script rather than ask again per claim.
-      expect(refused).toBe(1);
+      expect(refused()).toBe(1);
     });
     return { store: new RedisStore(client), prefix: 'contract-script' };
   },

@@ -1,4 +1,5 @@
-import { Redis, ReplyError } from 'ioredis';
+import { Redis } from 'ioredis';
+import { refuseSetNxGet } from '../../helpers/redisBefore7';
 import { hashValue, IdempotencyCorruptRecordError, makeIdempotent, RedisStore, resetIdempotencyConfig } from '../../../lib';
 import { useRedisServer } from '../../helpers/redisFixture';
 import { recordKey } from '../../helpers/records';
@@ -59,15 +60,7 @@ describe('the engine on RedisStore', () => {
   it('claims with one SET NX GET, and with the claim script from then on when Redis refuses it (before 7)', async () => {
     const client = new Redis(redis.server.url);
     // Redis 6.2 answers SET with both NX and GET with "ERR syntax error"; everything else is real.
-    let refused = 0;
-    const set = client.set.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as unknown as { set: (...args: unknown[]) => Promise<unknown> }).set = async (...args: unknown[]) => {
-      if (args.includes('NX') && args.includes('GET')) {
-        refused++;
-        throw new ReplyError('ERR syntax error');
-      }
-      return set(...args);
-    };
+    const refused = refuseSetNxGet(client);
     const logger = new CaptureLogger();
     let ran = 0;
     const charge = makeIdempotent(async function oldRedisCharge(_event: { id: string }) { return { charged: ++ran }; }, { key: 'id', store: new RedisStore(client), logger });
@@ -75,7 +68,7 @@ describe('the engine on RedisStore', () => {
       await expect(charge({ id: 'order-1' })).resolves.toEqual({ charged: 1 });
       const replay = await commandsOf(() => expect(charge({ id: 'order-1' })).resolves.toEqual({ charged: 1 }));
       expect(replay).toEqual(['evalsha']); // the claim script, never SET again
-      expect(refused).toBe(1);
+      expect(refused()).toBe(1);
       expect(ran).toBe(1);
       expect(logger.decisions()).toEqual(['miss', 'hit']);
     } finally {
