@@ -97,6 +97,11 @@ export async function startDynalite(): Promise<Dynalite> {
   const dynalite = require('dynalite') as (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const door = guardRequests(server);
+  // Timeline (Node's default keepAliveTimeout, 5 s): a socket sits idle in the SDK's agent → the
+  // server closes it → in the same instant the agent hands it to the next request → ECONNRESET,
+  // which maxAttempts: 1 turns into a failed test (seen in the 50-caller claim on a loaded
+  // machine). 0 leaves idle sockets open; stop() destroys the clients and close() ends the rest.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: DynamoDBClient[] = [];
