@@ -20,6 +20,43 @@ describe('LocalResultCache', () => {
     expect(cache.get(store, 'k1')).toBeUndefined();
   });
 
+  it('evicts the entry least recently used, not the oldest one that a hit used since', () => {
+    const cache = new LocalResultCache(3);
+    for (const k of ['a', 'b', 'c']) cache.set(store, k, entry(k));
+    cache.get(store, 'a');
+    cache.set(store, 'd', entry('d'));
+    expect(['a', 'b', 'c', 'd'].map((k) => cache.get(store, k)?.payload)).toEqual(['a', undefined, 'c', 'd']);
+    // Every entry used since: the oldest of them goes, and the one just stored stays.
+    cache.set(store, 'e', entry('e'));
+    expect(cache.size).toBe(3);
+    expect(['a', 'c', 'd', 'e'].map((k) => cache.get(store, k)?.payload)).toEqual([undefined, 'c', 'd', 'e']);
+  });
+
+  it('answers as a reference LRU over random sets, hits, overwrites and expiries', () => {
+    let now = 0;
+    const cache = new LocalResultCache(5, () => now);
+    const reference = new Map<string, CachedResult>(); // delete + set on every use: the textbook LRU
+    let seed = 7;
+    const random = (n: number): number => Math.floor((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 65_536) % n;
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${random(9)}`;
+      now += random(3);
+      const live = reference.get(key);
+      if (random(2) === 0) {
+        const stored = entry(String(step), now + 1 + random(step % 1_000 < 500 ? 40 : 4_000));
+        cache.set(store, key, stored);
+        reference.delete(key);
+        reference.set(key, stored);
+        if (reference.size > 5) reference.delete(reference.keys().next().value as string);
+      } else {
+        const expected = live !== undefined && live.expiresAtMs > now ? live : undefined;
+        reference.delete(key);
+        if (expected !== undefined) reference.set(key, expected);
+        expect(cache.get(store, key)).toBe(expected);
+      }
+    }
+  });
+
   it('keeps the same record key of two stores apart, within one bound', () => {
     const other = new MemoryStore();
     const cache = new LocalResultCache(2);
