@@ -164,10 +164,16 @@ function decodeCompleted(raw: string): IdempotencyRecord | undefined {
     end = tokenEnd;
   }
   const tag = raw.charCodeAt(end + 1);
-  const owner = token === undefined ? {} : { token };
-  if (tag === 117 /* u */ && end + 2 === raw.length) return { status: RecordStatus.Completed, ...owner, validationHash };
+  if (tag === 117 /* u */ && end + 2 === raw.length) return completed(token, validationHash, undefined);
   if (tag !== 118 /* v */) return undefined;
-  return { status: RecordStatus.Completed, ...owner, validationHash, payload: raw.slice(end + 2) };
+  return completed(token, validationHash, raw.slice(end + 2));
+}
+
+// Object literals, not spreads: read on every hit, and a spread of a fresh `{ token }` costs two
+// objects and a slow-path copy. `token` and `payload` are left out when absent, as before.
+function completed(token: string | undefined, validationHash: string | undefined, payload: string | undefined): CompletedRecord {
+  if (payload === undefined) return token === undefined ? { status: RecordStatus.Completed, validationHash } : { status: RecordStatus.Completed, token, validationHash };
+  return token === undefined ? { status: RecordStatus.Completed, validationHash, payload } : { status: RecordStatus.Completed, token, validationHash, payload };
 }
 
 /**
