@@ -46,8 +46,8 @@ export class IdempotentCall implements ClaimedInvocation {
     this.#startedAt = startedAt;
   }
 
-  /** Derives the key, then replays or claims. Not async (one promise less per call): a throw is still a rejection. */
-  begin(self: unknown, localCache: LocalCacheSlot): Promise<Invocation> {
+  /** Derives the key, then replays or claims: a local cache replay as it is (no promise, no async frame), else a promise, throws included. */
+  begin(self: unknown, localCache: LocalCacheSlot): ReplayedInvocation | Promise<Invocation> {
     try {
       const config = this.#config;
       const key = EventKey.derive(config, this.#args[config.eventArgIndex]);
@@ -62,7 +62,7 @@ export class IdempotentCall implements ClaimedInvocation {
       this.#store = storeFor(config, self);
       this.#cache = localCache.for(config.localCache);
       const cached = this.#cache?.get(this.#store, key.recordKey);
-      if (cached !== undefined) return Promise.resolve(this.#replay(cached.payload, cached.validationHash));
+      if (cached !== undefined) return this.#replay(cached.payload, cached.validationHash);
       return this.#claimOrReplay();
     } catch (err) {
       return Promise.reject(err);

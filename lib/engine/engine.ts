@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { idempotencyDisabled } from '../core/disabledSwitch';
 import type { IdempotencyOptions } from '../core/options';
 import { IdempotentCall } from './call';
-import { UNPROTECTED, type Invocation } from './invocation';
+import { UNPROTECTED, type Invocation, type ReplayedInvocation } from './invocation';
 import { LocalCacheSlot } from './localCache';
 import { OptionsResolver, type EngineBinding, type ResolvedOptions } from './resolve';
 
@@ -66,6 +66,12 @@ class Engine implements IdempotencyEngine {
   }
 
   begin(self: unknown, args: readonly unknown[]): Promise<Invocation> {
+    const started = this.start(self, args);
+    return started instanceof Promise ? started : Promise.resolve(started);
+  }
+
+  /** As `begin`, except that a replay served from the local cache is returned as it is, not in a promise. */
+  start(self: unknown, args: readonly unknown[]): ReplayedInvocation | Promise<Invocation> {
     const startedAt = performance.now();
     let config: ResolvedOptions;
     try {
@@ -104,13 +110,26 @@ export function createIdempotency(options: IdempotencyOptions, binding: EngineBi
  * return runIdempotent(engine, this, args, fn);
  * ```
  */
-export async function runIdempotent<TThis, TArgs extends unknown[], TResult>(
+export function runIdempotent<TThis, TArgs extends unknown[], TResult>(
   engine: IdempotencyEngine,
   self: TThis,
   args: TArgs,
   fn: (this: TThis, ...args: TArgs) => TResult | Promise<TResult>,
 ): Promise<Awaited<TResult>> {
-  const invocation = await engine.begin(self, args);
+  const started = engine instanceof Engine ? engine.start(self, args) : engine.begin(self, args);
+  // Served from the local cache: no async frame and no await, about a tenth of such a hit besides its log line.
+  if (!(started instanceof Promise)) return Promise.resolve(started.result as Awaited<TResult>);
+  return runStarted(started, self, args, fn);
+}
+
+/** The rest of {@link runIdempotent}, once `begin` answered with a promise: replay, or run then complete / release. */
+async function runStarted<TThis, TArgs extends unknown[], TResult>(
+  started: Promise<Invocation>,
+  self: TThis,
+  args: TArgs,
+  fn: (this: TThis, ...args: TArgs) => TResult | Promise<TResult>,
+): Promise<Awaited<TResult>> {
+  const invocation = await started;
   if (invocation.replay) return invocation.result as Awaited<TResult>;
   let result: Awaited<TResult>;
   try {

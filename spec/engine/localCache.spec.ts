@@ -101,6 +101,34 @@ describe('localCache option', () => {
     expect(logger.decisions()).toEqual(['miss', 'hit', 'hit', 'payload_mismatch']);
   });
 
+  it('answers a replay from process memory with a promise: its result, or a rejection, never a throw at the call', async () => {
+    const store = new MemoryStore();
+    const claim = jest.spyOn(store, 'claim');
+    let refuseReplays = false;
+    const onReplay = (result: unknown): unknown => {
+      if (refuseReplays) throw new Error('onReplay refused');
+      return result;
+    };
+    const fn = makeIdempotent(async function replayed(e: { id: string; amount: number }) {
+      return { id: e.id };
+    }, { key: 'id', validate: 'amount', store, logger: new CaptureLogger(), localCache: { maxEntries: 10 }, onReplay });
+    await fn({ id: 'a', amount: 1 });
+    // Each of these is served from memory; a throw at the call would escape a caller's `.catch`.
+    const calls = [(): Promise<unknown> => fn({ id: 'a', amount: 1 }), (): Promise<unknown> => fn({ id: 'a', amount: 2 }), (): Promise<unknown> => ((refuseReplays = true), fn({ id: 'a', amount: 1 }))];
+    const answers = calls.map((call) => {
+      try {
+        return call();
+      } catch (err) {
+        return err;
+      }
+    });
+    expect(answers.map((a) => a instanceof Promise)).toEqual([true, true, true]);
+    await expect(answers[0]).resolves.toEqual({ id: 'a' });
+    await expect(answers[1]).rejects.toThrow(IdempotencyPayloadMismatchError);
+    await expect(answers[2]).rejects.toThrow('onReplay refused');
+    expect(claim).toHaveBeenCalledTimes(1);
+  });
+
   it('never caches a claim in progress', async () => {
     const store = new MemoryStore();
     const fn = makeIdempotent(async function slowFn(_e: { id: string }) {
