@@ -1,5 +1,6 @@
 import { IdempotencyConfigError } from './errors';
 import type { DisabledWarningLine, IdempotencyLogger } from './log';
+import { sharedState } from './processState';
 import { ignoringFailure } from './thenable';
 
 // IDEMPOTENCY_DISABLED: idempotency off for unit tests and local runs (as Powertools'
@@ -18,8 +19,8 @@ export const DISABLED_ENV = 'IDEMPOTENCY_DISABLED';
  */
 export type DisabledSwitch = { readonly disabled: boolean; readonly forced: boolean } | { readonly refused: IdempotencyConfigError };
 
-let state: DisabledSwitch | undefined;
-let warned = false;
+// Read once and announced once per process, whichever copy of the package reads it.
+const read = /* @__PURE__ */ sharedState('disabled-switch', 1, (): { state: DisabledSwitch | undefined; warned: boolean } => ({ state: undefined, warned: false }));
 
 /**
  * Reads `IDEMPOTENCY_DISABLED` from `env`: unset, empty, `false` or `0` leave idempotency on;
@@ -58,11 +59,11 @@ export function readDisabledSwitch(env: NodeJS.ProcessEnv): DisabledSwitch {
  * ```
  */
 export function idempotencyDisabled(logger: IdempotencyLogger): boolean {
-  state ??= readDisabledSwitch(process.env);
+  const state = (read.state ??= readDisabledSwitch(process.env));
   if ('refused' in state) throw state.refused;
   if (!state.disabled) return false;
-  if (!warned) {
-    warned = true;
+  if (!read.warned) {
+    read.warned = true;
     warnDisabled(logger, state.forced);
   }
   return true;
@@ -88,6 +89,6 @@ function warnDisabled(logger: IdempotencyLogger, forced: boolean): void {
  * ```
  */
 export function forgetDisabledSwitch(): void {
-  state = undefined;
-  warned = false;
+  read.state = undefined;
+  read.warned = false;
 }

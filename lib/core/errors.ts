@@ -34,6 +34,34 @@ export const IdempotencyErrorCode = {
  */
 export type IdempotencyErrorCode = (typeof IdempotencyErrorCode)[keyof typeof IdempotencyErrorCode];
 
+// `instanceof` across copies of the package. A program that loads it both as an ES module and as
+// CommonJS (or a bundle plus a dependency's copy) has two `IdempotencyInProgressError` classes:
+// an error thrown by one copy's engine must still be `instanceof` the class the program imported
+// from the other. Each class is branded with its name under one `Symbol.for` key (a string, so a
+// minifier that renames classes does not change it); `instanceof` accepts a value whose prototype
+// chain holds a class with the same brand. Versioned: a copy whose classes mean something else
+// uses another key. A user's subclass has no brand of its own: plain `instanceof` for it.
+const ERROR_CLASS = Symbol.for('lambda-idempotency:error-class:v1');
+
+type Branded = { [ERROR_CLASS]?: string };
+
+/** Brands `cls` (own, not inherited by subclasses, which brand themselves). */
+function brand(cls: object, name: string): void {
+  Object.defineProperty(cls, ERROR_CLASS, { value: name });
+}
+
+/** Is `value` an instance of `cls`, or of the class with `cls`' brand in another copy? */
+function isInstance(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(cls, ERROR_CLASS)) return false;
+  const name = (cls as Branded)[ERROR_CLASS];
+  for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
+    const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+    if (typeof ctor === 'function' && Object.hasOwn(ctor, ERROR_CLASS) && (ctor as Branded)[ERROR_CLASS] === name) return true;
+  }
+  return false;
+}
+
 /**
  * Base class of every error this library throws.
  *
@@ -44,6 +72,18 @@ export type IdempotencyErrorCode = (typeof IdempotencyErrorCode)[keyof typeof Id
  * ```
  */
 export class IdempotencyError extends Error {
+  static {
+    brand(this, 'IdempotencyError');
+  }
+
+  /**
+   * `instanceof` this class, or the same class of another copy of the package in the process
+   * (its ES-module and CommonJS builds both loaded): see `isInstance`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   /** Stable, machine-readable code of this error. */
   readonly code: IdempotencyErrorCode;
 
@@ -73,6 +113,10 @@ function classNameOf(code: IdempotencyErrorCode): string {
  * ```
  */
 export class IdempotencyConfigError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyConfigError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(IdempotencyErrorCode.Config, message, options);
   }
@@ -91,6 +135,10 @@ export class IdempotencyConfigError extends IdempotencyError {
  * ```
  */
 export class IdempotencyKeyError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyKeyError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(IdempotencyErrorCode.Key, message, options);
   }
@@ -106,6 +154,10 @@ export class IdempotencyKeyError extends IdempotencyError {
  * ```
  */
 export class IdempotencyInProgressError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyInProgressError');
+  }
+
   /** Record namespace, e.g. `PaymentsHandler.charge`. */
   readonly namespace: string;
   /** SHA-256 hash of the key (safe to log). */
@@ -141,6 +193,10 @@ export class IdempotencyInProgressError extends IdempotencyError {
  * ```
  */
 export class IdempotencyPayloadMismatchError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyPayloadMismatchError');
+  }
+
   /** Record namespace. */
   readonly namespace: string;
   /** SHA-256 hash of the key (safe to log). */
@@ -167,6 +223,10 @@ export class IdempotencyPayloadMismatchError extends IdempotencyError {
  * ```
  */
 export class IdempotencyStoreError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyStoreError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }, code: IdempotencyErrorCode = IdempotencyErrorCode.Store) {
     super(code, message, options);
   }
@@ -182,6 +242,10 @@ export class IdempotencyStoreError extends IdempotencyError {
  * ```
  */
 export class IdempotencyCorruptRecordError extends IdempotencyStoreError {
+  static {
+    brand(this, 'IdempotencyCorruptRecordError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options, IdempotencyErrorCode.CorruptRecord);
   }
@@ -199,6 +263,10 @@ export class IdempotencyCorruptRecordError extends IdempotencyStoreError {
  * ```
  */
 export class IdempotencyNotDurableError extends IdempotencyStoreError {
+  static {
+    brand(this, 'IdempotencyNotDurableError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options, IdempotencyErrorCode.NotDurable);
   }
@@ -215,6 +283,10 @@ export class IdempotencyNotDurableError extends IdempotencyStoreError {
  * ```
  */
 export class IdempotencyResultError extends IdempotencyError {
+  static {
+    brand(this, 'IdempotencyResultError');
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(IdempotencyErrorCode.Result, message, options);
   }
@@ -231,6 +303,10 @@ export class IdempotencyResultError extends IdempotencyError {
  * ```
  */
 export class IdempotencyCompletionError extends IdempotencyStoreError {
+  static {
+    brand(this, 'IdempotencyCompletionError');
+  }
+
   /** What the method returned. */
   readonly result: unknown;
 
@@ -251,6 +327,15 @@ export class IdempotencyCompletionError extends IdempotencyStoreError {
  * ```
  */
 export class ReplayedError extends Error {
+  static {
+    brand(this, 'ReplayedError');
+  }
+
+  /** `instanceof` this class, or ReplayedError of another copy of the package in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   /** Marks a replay of a stored failure. */
   readonly idempotentReplay = true as const;
   /** The original error's `code`, if it had one. */
@@ -284,6 +369,10 @@ export type KeyRejection = 'empty' | 'too_long' | 'conflicting';
  * ```
  */
 export class IdempotencyKeyRejectedError extends IdempotencyKeyError {
+  static {
+    brand(this, 'IdempotencyKeyRejectedError');
+  }
+
   /** Why the key was refused. */
   readonly reason: KeyRejection;
 

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { sharedState } from './processState';
 import { isThenable } from './thenable';
 
 /**
@@ -224,7 +225,8 @@ function notify(onDecision: (decision: DecisionLog) => void, line: DecisionLine)
 // The `code` of the process warning, for filtering (README, Logging).
 const OBSERVER_FAILED_WARNING = 'LAMBDA_IDEMPOTENCY_OBSERVER_FAILED';
 
-const reported = new Set<'logger' | 'onDecision'>();
+// Once per process: a second copy of the package (ES module and CommonJS) says nothing new.
+const reported = /* @__PURE__ */ sharedState('observer-failures-reported', 1, () => new Set<'logger' | 'onDecision'>());
 
 /**
  * Says once per process and observer kind, on stderr through `process.emitWarning`, that decision

@@ -3,6 +3,7 @@ import { forgetDefaultNamespaces } from './key/namespace';
 import { getDefaultLogger } from './log';
 import { toIdempotencyLogger } from './loggerShape';
 import type { IdempotencyDefaults, IdempotencyOptions } from './options';
+import { sharedState } from './processState';
 import { validateOptions } from './validateOptions';
 
 // The levels options come from, and how they combine: method > class > process (configureIdempotency).
@@ -31,8 +32,8 @@ export function layerOptions<T extends IdempotencyOptions>(...levels: ReadonlyAr
   return layered as T;
 }
 
-let processDefaults: IdempotencyDefaults = {};
-let processVersion = 0;
+// One configuration per process, whichever copy of the package (ES module, CommonJS) set it.
+const processConfig = /* @__PURE__ */ sharedState('process-defaults', 1, (): { defaults: IdempotencyDefaults; version: number } => ({ defaults: {}, version: 0 }));
 
 /**
  * Sets process-wide defaults: the store, the logger and any option. Options given later (class,
@@ -48,10 +49,10 @@ let processVersion = 0;
  */
 export function configureIdempotency(defaults: IdempotencyDefaults): void {
   validateOptions(defaults, 'configureIdempotency', 'defaults');
-  processDefaults = layerOptions(processDefaults, defaults);
-  processVersion++;
+  processConfig.defaults = layerOptions(processConfig.defaults, defaults);
+  processConfig.version++;
   // IDEMPOTENCY_DISABLED is refused (or announced) at start-up, where the configuration is given.
-  idempotencyDisabled(toIdempotencyLogger(processDefaults.logger ?? getDefaultLogger()));
+  idempotencyDisabled(toIdempotencyLogger(processConfig.defaults.logger ?? getDefaultLogger()));
 }
 
 /**
@@ -67,8 +68,8 @@ export function configureIdempotency(defaults: IdempotencyDefaults): void {
 export function resetIdempotencyConfig(): void {
   forgetDefaultNamespaces();
   forgetDisabledSwitch();
-  processDefaults = {};
-  processVersion++;
+  processConfig.defaults = {};
+  processConfig.version++;
 }
 
 /**
@@ -80,5 +81,5 @@ export function resetIdempotencyConfig(): void {
  * ```
  */
 export function getProcessDefaults(): { readonly defaults: IdempotencyDefaults; readonly version: number } {
-  return { defaults: processDefaults, version: processVersion };
+  return { defaults: processConfig.defaults, version: processConfig.version };
 }

@@ -1,6 +1,7 @@
 import { DECORATIONS_KEY } from '../core/constants';
 import type { IdempotencyDefaults, IdempotencyOptions } from '../core/options';
 import { layerOptions } from '../core/processDefaults';
+import { sharedState } from '../core/processState';
 
 /**
  * Where the decorators record what they decorated, and how it is found again from a class. Our own
@@ -203,12 +204,13 @@ export function callingClass(record: MethodRecord, target: Constructor): Constru
 /** Records the class-level defaults set by `@IdempotentClass`. */
 export function defineClassDefaults(target: Constructor, defaults: IdempotencyDefaults): void {
   registry.classDefaults.set(target, defaults);
-  resolvedDefaults = new WeakMap();
+  resolved.byClass = new WeakMap();
 }
 
 // Per class a call is made on: its layered class defaults, one object per class (the engine
-// caches its merge on that identity). Emptied when any class gets defaults.
-let resolvedDefaults = new WeakMap<object, { readonly defaults: IdempotencyDefaults | undefined }>();
+// caches its merge on that identity). Emptied when any class gets defaults, by any copy of the
+// package: the registry is shared, so is this cache of it.
+const resolved = /* @__PURE__ */ sharedState('resolved-class-defaults', 1, () => ({ byClass: new WeakMap<object, { readonly defaults: IdempotencyDefaults | undefined }>() }));
 
 /**
  * The class-level defaults of `target`: those of every class on its chain that has some, the
@@ -216,11 +218,11 @@ let resolvedDefaults = new WeakMap<object, { readonly defaults: IdempotencyDefau
  * `encryption`.
  */
 export function readClassDefaults(target: Constructor): IdempotencyDefaults | undefined {
-  let cached = resolvedDefaults.get(target);
+  let cached = resolved.byClass.get(target);
   if (cached === undefined) {
     const levels = [...classChain(target)].map((c) => registry.classDefaults.get(c)).filter((d) => d !== undefined);
     const defaults = levels.length <= 1 ? levels[0] : layerOptions(...levels.reverse());
-    resolvedDefaults.set(target, (cached = { defaults }));
+    resolved.byClass.set(target, (cached = { defaults }));
   }
   return cached.defaults;
 }

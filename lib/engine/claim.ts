@@ -10,7 +10,8 @@ import type { IdempotencyStore } from '../stores/IdempotencyStore';
  */
 
 // Owner tokens only need to be unique, not secret: a per-process random prefix plus a counter is
-// unique across processes and costs no entropy per call.
+// unique across processes and costs no entropy per call. Not shared state: a second copy of the
+// package in the process (ES module and CommonJS) draws its own prefix, so its tokens differ too.
 const TOKEN_PREFIX = randomBytes(9).toString('base64url');
 let tokenCounter = 0;
 

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreWarningLine } from '../../core/log';
+import { sharedState } from '../../core/processState';
 
 /**
  * Set-up checks of `RedisStore`, each logged once as a {@link StoreWarningLine}: a Redis that may
@@ -20,14 +21,14 @@ export type StoreWarn = (line: StoreWarningLine) => void;
  */
 export const OPEN_STORES_WARNING_THRESHOLD = 10;
 
-let openStores = 0;
-let openStoresWarned = false;
+// Counted over every copy of the package in the process: the stores' connections are the process'.
+const open = /* @__PURE__ */ sharedState('open-stores', 1, () => ({ stores: 0, warned: false }));
 
 /** Counts a store that built its own client; past the threshold, warns (once per process). */
 export function countOpenStore(warn: StoreWarn): void {
-  openStores++;
-  if (openStores <= OPEN_STORES_WARNING_THRESHOLD || openStoresWarned) return;
-  openStoresWarned = true;
+  const openStores = ++open.stores;
+  if (openStores <= OPEN_STORES_WARNING_THRESHOLD || open.warned) return;
+  open.warned = true;
   warn({
     message:
       `RedisStore: ${openStores} stores built from a URL are open in this process, each holding its own Redis connection until close(). ` +
@@ -40,7 +41,7 @@ export function countOpenStore(warn: StoreWarn): void {
 
 /** Uncounts a store that was closed. */
 export function countClosedStore(): void {
-  openStores--;
+  open.stores--;
 }
 
 /** The fields of an `INFO` reply, e.g. `maxmemory_policy` → `volatile-lru`. */
