@@ -12,13 +12,22 @@ const { idempotency } = require('lambda-idempotency/middy');
   }, { key: 'id', onReplay: markReplayed });
   await handler({ id: 'a' });
   const second = await handler({ id: 'a' });
-  // The ESM entry re-exports this same CommonJS build, so both share one configuration.
+  // `import` loads the ES-module build, a second copy of the code; the configuration above (the
+  // store) is still the process' one, so a function it wraps needs no store of its own.
   const esm = await import('lambda-idempotency');
+  let esmRuns = 0;
+  const esmHandler = esm.makeIdempotent(async function esmHandler() {
+    esmRuns++;
+    return 'ok';
+  }, { key: 'id' });
+  await esmHandler({ id: 'b' });
+  await esmHandler({ id: 'b' });
   console.log(JSON.stringify({
     runs,
     replayed: second.headers['Idempotent-Replayed'] === 'true',
     middleware: typeof idempotency({ name: 'x' }).after,
-    sameModule: esm.makeIdempotent === makeIdempotent,
+    esmCopy: esm.makeIdempotent !== makeIdempotent,
+    sharedConfiguration: esmRuns === 1,
   }));
 })().catch((err) => {
   console.error(err);
