@@ -176,9 +176,8 @@ function markdown(runs, meta, cold) {
   const coldRows = ['| bundled handler module (esbuild, minified, CommonJS) | bytes | vs floor | import (median) | vs floor |', '|---|--:|--:|--:|--:|'];
   const coldRow = (label, c) => coldRows.push(`| ${label} | ${(c.bytes / 1024).toFixed(1)} KB | ${c === cold.floor ? '-' : `+${((c.bytes - cold.floor.bytes) / 1024).toFixed(1)} KB`} | ${c.importMs.toFixed(1)} ms | ${(c.importMs / cold.floor.importMs).toFixed(2)}x |`);
   coldRow('floor: ioredis + Powertools Logger', cold.floor);
-  coldRow('**lambda-idempotency** (`makeIdempotent` + `RedisStore`, as published)', cold.ours);
+  coldRow('**lambda-idempotency** (`makeIdempotent` + `RedisStore`, as published: its ES modules, tree-shaken)', cold.ours);
   coldRow('Powertools idempotency + @redis/client', cold.powertools);
-  coldRow('lambda-idempotency bundled from its TypeScript sources (ES modules, tree-shaken; not published)', cold.oursTreeShaken);
 
   return [
     `Measured ${meta.date} on ${meta.machine}; load average ${meta.loadBefore} before, ${meta.loadAfter} after (the machine is shared); Redis ${meta.redis} on loopback; Node.js ${meta.node}. ` +

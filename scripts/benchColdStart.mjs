@@ -2,9 +2,11 @@
 // esbuild (minified, CommonJS, platform node, target node20, @aws-sdk/* left to the runtime),
 // then required by N fresh `node` processes, interleaved. Reports the bundle's bytes and the
 // median time of the `require` (module evaluation: what the Lambda init phase pays for the code).
-// Used by scripts/bench.mjs; `node scripts/benchColdStart.mjs` runs it alone.
+// Used by scripts/bench.mjs; `node scripts/benchColdStart.mjs [samples]` runs it alone, and
+// `node scripts/benchColdStart.mjs --inputs` lists what of ours the one-handler bundle carries
+// (esbuild's metafile: bytes in the output per module of dist/esm).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,13 +44,13 @@ export const handler = makeIdempotent(async (event) => ({ statusCode: 201, body:
   persistenceStore: new CachePersistenceLayer({ client }),
   config: new IdempotencyConfig({ eventKeyJmesPath: 'headers."idempotency-key"' }),
 });`,
-  // Not shipped: the same module bundled from the TypeScript sources (ES modules, so esbuild
-  // tree-shakes them), to measure what a tree-shakable ESM build would save over the published one.
-  oursTreeShaken: `
-import { makeIdempotent, RedisStore } from 'lambda-idempotency-src';
-const store = new RedisStore(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-export const handler = makeIdempotent(async function charge(event) { return { statusCode: 201, body: 'ok' }; }, { name: 'charge', key: 'headers.idempotency-key', store });`,
 };
+
+/** The package installed in `dir` as a user's project has it: node_modules/lambda-idempotency (a link to the built package). */
+function install(dir) {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  symlinkSync(root, join(dir, 'node_modules', 'lambda-idempotency'), 'dir');
+}
 
 async function bundle(dir, name) {
   const { build } = await import('esbuild');
@@ -58,11 +60,20 @@ async function bundle(dir, name) {
   const result = await build({
     entryPoints: [entry], outfile, bundle: true, minify: true, format: 'cjs', platform: 'node', target: 'node20',
     external: ['@aws-sdk/*'], metafile: true, logLevel: 'error',
-    // The package as a user's project resolves it (its "exports", the import condition: dist/esm).
-    alias: { 'lambda-idempotency': join(root, 'dist/esm/index.mjs'), 'lambda-idempotency-src': join(root, 'lib/index.ts') },
+    // The package as a user's project resolves it: its "exports", the import condition (dist/esm,
+    // tree-shaken: "sideEffects": false). The other systems' packages come from ours' node_modules.
     nodePaths: [join(root, 'node_modules')],
   });
-  return { outfile, bytes: Object.values(result.metafile.outputs)[0].bytes };
+  const output = Object.values(result.metafile.outputs)[0];
+  return { outfile, bytes: output.bytes, inputs: output.inputs };
+}
+
+/** Our modules in a bundle's metafile inputs, largest first: [path under dist/esm, bytes in the output]. */
+function ourInputs(inputs) {
+  return Object.entries(inputs)
+    .filter(([path]) => path.includes('dist/esm/'))
+    .map(([path, { bytesInOutput }]) => [path.replace(/^.*dist\/esm\//, ''), bytesInOutput])
+    .sort((a, b) => b[1] - a[1]);
 }
 
 const PROBE = `const t = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6)); process.exit(0);`;
@@ -73,6 +84,7 @@ export async function coldStartTable({ samples = 15 } = {}) {
   const keep = process.env.BENCH_COLD_DIR;
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'idem-cold-'));
   try {
+    install(dir);
     const names = Object.keys(HANDLERS);
     const bundles = {};
     for (const name of names) bundles[name] = await bundle(dir, name);
@@ -91,6 +103,25 @@ export async function coldStartTable({ samples = 15 } = {}) {
   }
 }
 
+/** What of ours the one-handler bundle carries, and the bundle's bytes over the floor's. */
+export async function ourBundleInputs() {
+  const dir = mkdtempSync(join(tmpdir(), 'idem-cold-'));
+  try {
+    install(dir);
+    const [floor, ours] = [await bundle(dir, 'floor'), await bundle(dir, 'ours')];
+    const modules = ourInputs(ours.inputs);
+    return { floorBytes: floor.bytes, oursBytes: ours.bytes, ourModulesBytes: modules.reduce((sum, [, b]) => sum + b, 0), modules };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(await coldStartTable({ samples: Number(process.argv[2] ?? 15) }));
+  if (process.argv[2] === '--inputs') {
+    const { modules, ...totals } = await ourBundleInputs();
+    console.log(totals);
+    for (const [path, bytes] of modules) console.log(`${String(bytes).padStart(7)}  ${path}`);
+  } else {
+    console.log(await coldStartTable({ samples: Number(process.argv[2] ?? 15) }));
+  }
 }

@@ -56,7 +56,8 @@ const TYPED_ARRAYS = {
   BigUint64Array,
 } as const;
 type TypedArrayName = keyof typeof TYPED_ARRAYS;
-const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)?.get as (this: unknown) => string | undefined;
+// Pure (a bundle that uses jsonSerializer alone drops it, as it drops richSerializer).
+const typedArrayName = /* @__PURE__ */ (() => Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)?.get as (this: unknown) => string | undefined)();
 
 function isTypedArrayName(tag: string): tag is TypedArrayName {
   return Object.prototype.hasOwnProperty.call(TYPED_ARRAYS, tag);

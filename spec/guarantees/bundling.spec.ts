@@ -15,7 +15,9 @@ import { ROOT } from '../helpers/paths';
  */
 const root = ROOT;
 const FIXTURE = join(ROOT, 'spec/helpers/bundledHandlers.ts');
-const DIST = join(root, 'dist/cjs/index.js');
+// Bundled in: the ES modules, as a bundler resolves the package ("exports", import condition), so
+// tree-shaken and minified with the handler. Left external: the CommonJS build, required at run time.
+const DIST = { bundled: join(root, 'dist/esm/index.mjs'), external: join(root, 'dist/cjs/index.js') };
 /** SHA-256 of the canonical JSON of '1': the key hash of the fixture's event. */
 const HASH_1 = '391552c099c101b131feaf24c5795a6a15bc8ec82015424e0d2b4274a369a0bf';
 
@@ -34,7 +36,7 @@ interface Outcome {
 
 /** Resolves `lambda-idempotency` to the built package: bundled in, or left as an absolute require. */
 function library(mode: Library): Plugin {
-  return { name: 'lambda-idempotency', setup: (b) => b.onResolve({ filter: /^lambda-idempotency$/ }, () => ({ path: DIST, external: mode === 'external' })) };
+  return { name: 'lambda-idempotency', setup: (b) => b.onResolve({ filter: /^lambda-idempotency$/ }, () => ({ path: DIST[mode], external: mode === 'external' })) };
 }
 
 // Loads the bundle and calls main(), reporting where an error surfaced: at load (class
@@ -79,7 +81,7 @@ describe('bundled and minified with esbuild', () => {
       metafile: true,
     });
     // The library really is in the bundle, or really is not.
-    expect(Object.keys(result.metafile.inputs).some((p) => p.includes('dist/cjs/'))).toBe(lib === 'bundled');
+    expect(Object.keys(result.metafile.inputs).some((p) => p.includes('dist/esm/'))).toBe(lib === 'bundled');
     return outfile;
   }
 
