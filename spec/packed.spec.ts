@@ -72,6 +72,30 @@ async function twice(name, store) {
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
+/** The same from an ES module: the package's ES-module build imports `Redis` by name from ioredis 5's CommonJS. */
+const ioredisRunEsm = `import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { makeIdempotent, RedisStore } from 'lambda-idempotency';
+const require = createRequire(import.meta.url);
+async function twice(name, store) {
+  let runs = 0;
+  const handler = makeIdempotent(async function chargeOnIoredis5(event) { runs += 1; return { id: event.id, run: runs }; }, { key: 'id', store, name });
+  const id = String(Math.random());
+  const first = await handler({ id });
+  const replay = await handler({ id });
+  return { runs, same: JSON.stringify(first) === JSON.stringify(replay) };
+}
+const client = new Redis(process.env.REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
+const own = await twice('ownClientEsm', new RedisStore(client));
+await client.quit();
+const fromUrl = new RedisStore(process.env.REDIS_URL);
+const url = await twice('fromUrlEsm', fromUrl);
+await fromUrl.close();
+const seen = require(require.resolve('ioredis/package.json', { paths: [dirname(require.resolve('lambda-idempotency'))] })).version;
+console.log(JSON.stringify({ own, url, ioredis: seen, esm: import.meta.resolve('lambda-idempotency').endsWith('/dist/esm/index.mjs') }));
+`;
+
 describe('the packed package, installed with npm', () => {
   const tmp = tempDir('lambda-idempotency-packed-');
   const project = join(tmp.path, 'project');
@@ -88,7 +112,7 @@ describe('the packed package, installed with npm', () => {
     ]);
     writeFiles(project, { 'consumer.ts': consumer, 'consumer.mts': consumer, 'consumer.cts': consumer });
     Object.values(MODES).forEach((mode, i) => writeFiles(project, { [`tsconfig.${i}.json`]: tsconfig(mode) }));
-    for (const dir of onIoredis5) writeFiles(dir, { 'consumer.ts': ioredisConsumer, 'run.cjs': ioredisRun, 'tsconfig.json': tsconfig(Object.values(MODES)[0]!) });
+    for (const dir of onIoredis5) writeFiles(dir, { 'consumer.ts': ioredisConsumer, 'run.cjs': ioredisRun, 'run.mjs': ioredisRunEsm, 'tsconfig.json': tsconfig(Object.values(MODES)[0]!) });
   }, 300_000);
   afterAll(async () => {
     await server?.stop();
@@ -114,6 +138,12 @@ describe('the packed package, installed with npm', () => {
   it.each(IOREDIS_5.map((version, i) => [version, i]))("runs on the project's ioredis %s, one copy of ioredis shared with the package", async (version, i) => {
     const out = lastJson(await run(node, ['run.cjs'], { cwd: onIoredis5[i]!, env: { REDIS_URL: server.url } }));
     expect(out).toEqual({ own: { runs: 1, same: true }, url: { runs: 1, same: true }, ioredis: expect.stringMatching(/^5\./) });
+    if (!version.startsWith('^')) expect(out.ioredis).toBe(version);
+  });
+
+  it.each(IOREDIS_5.map((version, i) => [version, i]))("runs its ES modules on the project's ioredis %s (a named import from ioredis' CommonJS)", async (version, i) => {
+    const out = lastJson(await run(node, ['run.mjs'], { cwd: onIoredis5[i]!, env: { REDIS_URL: server.url } }));
+    expect(out).toEqual({ own: { runs: 1, same: true }, url: { runs: 1, same: true }, ioredis: expect.stringMatching(/^5\./), esm: true });
     if (!version.startsWith('^')) expect(out.ioredis).toBe(version);
   });
 });
