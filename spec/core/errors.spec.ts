@@ -92,4 +92,27 @@ describe('errors', () => {
     for (const [name, error] of oneOfEach(minified)) expect(error.name).toBe(name);
     expect(new minified.IdempotencyKeyRejectedError('empty', 'the key is empty').name).toBe('IdempotencyKeyError');
   });
+  it('is instanceof the same class of another copy of the package (its ES-module and CommonJS builds in one process), and of no other', () => {
+    let other!: typeof import('../../lib/core/errors');
+    jest.isolateModules(() => {
+      other = require('../../lib/core/errors') as typeof import('../../lib/core/errors');
+    });
+    expect(other.IdempotencyInProgressError).not.toBe(IdempotencyInProgressError);
+    const inProgress = new other.IdempotencyInProgressError('Orders.create', 'hash', 0);
+    expect(inProgress instanceof IdempotencyInProgressError && inProgress instanceof IdempotencyError).toBe(true);
+    expect(inProgress instanceof IdempotencyKeyError || inProgress instanceof IdempotencyStoreError || inProgress instanceof ReplayedError).toBe(false);
+    // A subclass is its parent's across copies too; a parent is not its subclass.
+    expect(new other.IdempotencyKeyRejectedError('empty', 'the key is empty') instanceof IdempotencyKeyError).toBe(true);
+    expect(new other.IdempotencyKeyError('no key') instanceof IdempotencyKeyRejectedError).toBe(false);
+    expect(new other.IdempotencyCorruptRecordError('bad record') instanceof IdempotencyStoreError).toBe(true);
+    expect(new other.ReplayedError('CardDeclined', 'declined', 'card_declined') instanceof ReplayedError).toBe(true);
+    // Minified class names do not matter: the brand is a string of its own.
+    Object.defineProperty(other.IdempotencyConfigError, 'name', { value: 'Xe' });
+    expect(new other.IdempotencyConfigError('bad option') instanceof IdempotencyConfigError).toBe(true);
+    // A user's subclass has no brand: plain instanceof, in either direction.
+    class CheckoutError extends IdempotencyConfigError {}
+    expect(new other.IdempotencyConfigError('bad option') instanceof CheckoutError).toBe(false);
+    expect(new CheckoutError('bad option') instanceof other.IdempotencyConfigError).toBe(true);
+    expect([new Error('plain'), {}, null, 'IdempotencyError'].some((v) => v instanceof IdempotencyError)).toBe(false);
+  });
 });

@@ -5,6 +5,7 @@ import { lastJson, run } from '../helpers/run';
 import { freePort } from '../helpers/redisServer';
 import { sleep } from '../helpers/lambda';
 import { ROOT } from '../helpers/paths';
+import { forgetProcessState } from '../helpers/freshProcessState';
 
 /** Runs `action` and returns what the Powertools Logger printed, one parsed JSON object per line. */
 async function printed(action: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
@@ -201,6 +202,7 @@ describe('the onDecision hook', () => {
     // A fresh copy of the library, as a new process has: its failure is reported once per process,
     // and other tests in this file have made hooks fail already.
     let lib!: typeof import('../../lib');
+    forgetProcessState('observer-failures-reported');
     jest.isolateModules(() => {
       lib = require('../../lib') as typeof import('../../lib');
     });

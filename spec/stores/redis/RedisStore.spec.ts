@@ -20,6 +20,7 @@ import { freePort, startRedisServer, type RedisServer } from '../../helpers/redi
 import { useRedis } from '../../helpers/redisFixture';
 import { CaptureLogger } from '../../helpers/logger';
 import { sleep } from '../../helpers/lambda';
+import { forgetProcessState } from '../../helpers/freshProcessState';
 
 describe('RedisStore construction', () => {
   it('rejects a URL of another scheme without echoing it', () => {
@@ -488,8 +489,9 @@ describe('RedisStore on a Redis whose memory is full (maxmemory)', () => {
 describe('RedisStore built per invocation (inside the handler)', () => {
   const redis = useRedis();
 
-  /** RedisStore from a fresh copy of its module: the count of open stores is per process. */
+  /** RedisStore as a new process has it: the count of open stores is per process. */
   function freshRedisStore(): typeof RedisStore {
+    forgetProcessState('open-stores');
     let fresh: typeof RedisStore | undefined;
     jest.isolateModules(() => {
       fresh = (jest.requireActual('../../../lib/stores/redis/RedisStore') as { RedisStore: typeof RedisStore }).RedisStore;
