@@ -48,11 +48,13 @@ export const stores = [
 ];
 `;
 
-/** Runs a call twice on ioredis 5, with the project's client and with a store built from a URL. */
-const ioredisRun = `const { Redis } = require('ioredis');
-const { dirname } = require('node:path');
-const { makeIdempotent, RedisStore } = require('lambda-idempotency');
-async function twice(name, store) {
+/**
+ * Runs a call twice on ioredis 5, with the project's client and with a store built from a URL:
+ * the body is the same for CommonJS (run.cjs) and ES modules (run.mjs, where the package's ES-module
+ * build imports `Redis` by name from ioredis 5's CommonJS). `name` keeps their records apart.
+ */
+function ioredisRunBody(suffix: string): string {
+  return `async function twice(name, store) {
   let runs = 0;
   const handler = makeIdempotent(async function chargeOnIoredis5(event) { runs += 1; return { id: event.id, run: runs }; }, { key: 'id', store, name });
   const id = String(Math.random());
@@ -60,40 +62,31 @@ async function twice(name, store) {
   const replay = await handler({ id });
   return { runs, same: JSON.stringify(first) === JSON.stringify(replay) };
 }
-(async () => {
+async function main() {
   const client = new Redis(process.env.REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
-  const own = await twice('ownClient', new RedisStore(client));
+  const own = await twice('ownClient${suffix}', new RedisStore(client));
   await client.quit();
   const fromUrl = new RedisStore(process.env.REDIS_URL);
-  const url = await twice('fromUrl', fromUrl);
+  const url = await twice('fromUrl${suffix}', fromUrl);
   await fromUrl.close();
   const seen = require(require.resolve('ioredis/package.json', { paths: [dirname(require.resolve('lambda-idempotency'))] })).version;
-  console.log(JSON.stringify({ own, url, ioredis: seen }));
-})().catch((err) => { console.error(err); process.exit(1); });
+  return { own, url, ioredis: seen };
+}
 `;
-
-/** The same from an ES module: the package's ES-module build imports `Redis` by name from ioredis 5's CommonJS. */
+}
+const ioredisRun = `const { Redis } = require('ioredis');
+const { dirname } = require('node:path');
+const { makeIdempotent, RedisStore } = require('lambda-idempotency');
+${ioredisRunBody('')}
+main().then((out) => console.log(JSON.stringify(out)), (err) => { console.error(err); process.exit(1); });
+`;
 const ioredisRunEsm = `import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { makeIdempotent, RedisStore } from 'lambda-idempotency';
 const require = createRequire(import.meta.url);
-async function twice(name, store) {
-  let runs = 0;
-  const handler = makeIdempotent(async function chargeOnIoredis5(event) { runs += 1; return { id: event.id, run: runs }; }, { key: 'id', store, name });
-  const id = String(Math.random());
-  const first = await handler({ id });
-  const replay = await handler({ id });
-  return { runs, same: JSON.stringify(first) === JSON.stringify(replay) };
-}
-const client = new Redis(process.env.REDIS_URL, { commandTimeout: 2000, maxRetriesPerRequest: 1 });
-const own = await twice('ownClientEsm', new RedisStore(client));
-await client.quit();
-const fromUrl = new RedisStore(process.env.REDIS_URL);
-const url = await twice('fromUrlEsm', fromUrl);
-await fromUrl.close();
-const seen = require(require.resolve('ioredis/package.json', { paths: [dirname(require.resolve('lambda-idempotency'))] })).version;
-console.log(JSON.stringify({ own, url, ioredis: seen, esm: import.meta.resolve('lambda-idempotency').endsWith('/dist/esm/index.mjs') }));
+${ioredisRunBody('Esm')}
+console.log(JSON.stringify({ ...(await main()), esm: import.meta.resolve('lambda-idempotency').endsWith('/dist/esm/index.mjs') }));
 `;
 
 describe('the packed package, installed with npm', () => {
