@@ -53,7 +53,8 @@ function brand(cls: object, name: string): void {
 /** Is `value` an instance of `cls`, or of the class with `cls`' brand in another copy? */
 function isInstance(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
   if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
-  if (typeof value !== 'object' || value === null || !Object.hasOwn(cls, ERROR_CLASS)) return false;
+  // Every copy's errors extend this realm's Error: anything else is answered without the walk.
+  if (!(value instanceof Error) || !Object.hasOwn(cls, ERROR_CLASS)) return false;
   const name = (cls as Branded)[ERROR_CLASS];
   for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
     const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { IdempotencyCompletionError, IdempotencyInProgressError, IdempotencyKeyError, IdempotencyPayloadMismatchError, IdempotencyResultError } from '../core/errors';
+import { IdempotencyCompletionError, IdempotencyInProgressError, IdempotencyPayloadMismatchError, IdempotencyResultError } from '../core/errors';
 import { Decision, logDecision } from '../core/log';
 import { RecordStatus, type InProgressRecord } from '../core/record';
 import { ClaimOutcome, type ClaimRequest, type ClaimResult, type IdempotencyStore } from '../stores/IdempotencyStore';
@@ -51,7 +51,8 @@ export class IdempotentCall implements ClaimedInvocation {
     try {
       const config = this.#config;
       const key = EventKey.derive(config, this.#args[config.eventArgIndex]);
-      if (key instanceof IdempotencyKeyError) {
+      // Not `key instanceof IdempotencyKeyError`: that runs the cross-copy check (errors.ts) on every call.
+      if (!(key instanceof EventKey)) {
         if (config.requireKey) throw key;
         this.#log(Decision.KeyMissing, key);
         return Promise.resolve(UNPROTECTED);
