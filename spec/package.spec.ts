@@ -50,6 +50,24 @@ describe('the built package', () => {
     });
   });
 
+  it('names its errors the same in the ES modules as in the CommonJS build: the classes, err.name, a subclass of ours and a user subclass', async () => {
+    // esbuild gives a class that names itself in its body an inner name (`class _IdempotencyError`):
+    // the check of whether names survived a minifier must not read that one.
+    const script = `import { createRequire } from 'node:module';
+const builds = { esm: await import('lambda-idempotency'), cjs: createRequire(import.meta.url)('lambda-idempotency') };
+const names = {};
+for (const [build, m] of Object.entries(builds)) {
+  class ChargeError extends m.IdempotencyError { constructor() { super(m.IdempotencyErrorCode.Config, 'mine'); } }
+  const classes = Object.keys(m).filter((k) => /Error$/.test(k) && typeof m[k] === 'function').sort().map((k) => [k, m[k].name]);
+  names[build] = { classes, base: new m.IdempotencyError(m.IdempotencyErrorCode.Store, 'x').name, rejected: new m.IdempotencyKeyRejectedError('empty', 'x').name, user: new ChargeError().name };
+}
+console.log(JSON.stringify(names));`;
+    const out = lastJson(await run(node, ['--input-type=module', '-e', script], { cwd: root })) as Record<'esm' | 'cjs', { classes: string[][] }>;
+    expect(out.cjs).toEqual({ classes: expect.any(Array), base: 'IdempotencyError', rejected: 'IdempotencyKeyRejectedError', user: 'ChargeError' });
+    expect(out.cjs.classes.every(([exported, name]) => exported === name)).toBe(true);
+    expect(out.esm).toEqual(out.cjs);
+  });
+
   it('imports every entry point as ES modules (dist/esm), without loading the CommonJS build', async () => {
     const list = JSON.stringify(entries().map((e) => e.specifier));
     const script = `const { createRequire } = await import('node:module'); const keys = []; for (const s of ${list}) keys.push(Object.keys(await import(s)).length); console.log(JSON.stringify({ keys, cjs: Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('dist/cjs')) }));`;

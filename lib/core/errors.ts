@@ -50,15 +50,21 @@ function brand(cls: object, name: string): void {
   Object.defineProperty(cls, ERROR_CLASS, { value: name });
 }
 
+/** The brand `cls` owns: one of our classes, not a user's subclass (which only inherits one). */
+function ownBrand(cls: object): string | undefined {
+  return Object.hasOwn(cls, ERROR_CLASS) ? (cls as Branded)[ERROR_CLASS] : undefined;
+}
+
 /** Is `value` an instance of `cls`, or of the class with `cls`' brand in another copy? */
 function isInstance(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
   if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
   // Every copy's errors extend this realm's Error: anything else is answered without the walk.
-  if (!(value instanceof Error) || !Object.hasOwn(cls, ERROR_CLASS)) return false;
-  const name = (cls as Branded)[ERROR_CLASS];
+  if (!(value instanceof Error)) return false;
+  const name = ownBrand(cls);
+  if (name === undefined) return false;
   for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && typeof proto === 'object'; proto = Object.getPrototypeOf(proto)) {
     const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-    if (typeof ctor === 'function' && Object.hasOwn(ctor, ERROR_CLASS) && (ctor as Branded)[ERROR_CLASS] === name) return true;
+    if (typeof ctor === 'function' && ownBrand(ctor) === name) return true;
   }
   return false;
 }
@@ -91,11 +97,17 @@ export class IdempotencyError extends Error {
   constructor(code: IdempotencyErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    // A minifier that drops names renames these classes too (then `IdempotencyError.name` is no
-    // longer 'IdempotencyError'); the code spells the class name, so logs still read
-    // IdempotencyConfigError rather than `ri`.
-    this.name = IdempotencyError.name === 'IdempotencyError' ? new.target.name : classNameOf(code);
+    // Our classes are named by their brand, a string no build renames: a minifier (`ri`), and
+    // esbuild, which gives a class that names itself in its body an inner name
+    // (`class _IdempotencyError`). A user's subclass has its own name, unless a minifier dropped
+    // names: then the code spells the class name, so logs still read IdempotencyConfigError.
+    this.name = ownBrand(new.target) ?? (classNamesKept() ? new.target.name : classNameOf(code));
   }
+}
+
+/** Did class names survive the build? Read outside the class body (see the constructor). */
+function classNamesKept(): boolean {
+  return IdempotencyError.name === 'IdempotencyError';
 }
 
 /** IDEMPOTENCY_IN_PROGRESS → IdempotencyInProgressError. */

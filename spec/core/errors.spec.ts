@@ -81,7 +81,7 @@ describe('errors', () => {
     expect(String(error)).not.toContain('4111');
   });
 
-  it('names each error after its code when a minifier renamed the classes, so logs still read IdempotencyConfigError', () => {
+  it('names each of its errors by its class when a minifier renamed the classes, and a user subclass after its code, so logs still read IdempotencyConfigError', () => {
     let minified!: typeof import('../../lib/core/errors');
     jest.isolateModules(() => {
       minified = require('../../lib/core/errors') as typeof import('../../lib/core/errors');
@@ -90,7 +90,14 @@ describe('errors', () => {
     Object.defineProperty(minified.IdempotencyError, 'name', { value: 'ri' });
     Object.defineProperty(minified.IdempotencyInProgressError, 'name', { value: 'Xe' });
     for (const [name, error] of oneOfEach(minified)) expect(error.name).toBe(name);
-    expect(new minified.IdempotencyKeyRejectedError('empty', 'the key is empty').name).toBe('IdempotencyKeyError');
+    // Its own class's name, not its code's (IDEMPOTENCY_KEY, its parent's).
+    expect(new minified.IdempotencyKeyRejectedError('empty', 'the key is empty').name).toBe('IdempotencyKeyRejectedError');
+    class Qe extends minified.IdempotencyError {
+      constructor() {
+        super(minified.IdempotencyErrorCode.Config, 'a user subclass, minified too');
+      }
+    }
+    expect(new Qe().name).toBe('IdempotencyConfigError');
   });
   it('is instanceof the same class of another copy of the package (its ES-module and CommonJS builds in one process), and of no other', () => {
     let other!: typeof import('../../lib/core/errors');
