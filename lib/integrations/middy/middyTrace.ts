@@ -1,3 +1,5 @@
+import { sharedState } from '../../core/processState';
+
 /**
  * What Middy's own steps on one request prove about its handler, as seen from a middleware.
  *
@@ -107,19 +109,23 @@ export class HandlerTrace {
   }
 }
 
-/** Reads by our own middleware code, which must not look like the handler call. */
-let untracked = 0;
+/**
+ * Reads by our own middleware code, which must not look like the handler call. Shared by every
+ * copy of the package: a middleware of the other copy (ES modules, CommonJS) on the same handler
+ * reads the request as ours does, and the first one's trace must not take that for the handler.
+ */
+const untracked = /* @__PURE__ */ sharedState('middy-untracked-reads', 1, () => ({ depth: 0 }));
 
 /**
  * Reads `request.event` and `request.context` without recording them (another idempotency
  * middleware registered before ours watches them too).
  */
 export function readUntracked<T>(read: () => T): T {
-  untracked += 1;
+  untracked.depth += 1;
   try {
     return read();
   } finally {
-    untracked -= 1;
+    untracked.depth -= 1;
   }
 }
 
@@ -168,7 +174,7 @@ function watchProperty(target: object, name: string, on: { read?: () => void; wr
     configurable: true,
     enumerable: previous?.enumerable ?? true,
     get() {
-      if (untracked === 0) on.read?.();
+      if (untracked.depth === 0) on.read?.();
       return get === undefined ? value : (get.call(target) as unknown);
     },
     set(v: unknown) {

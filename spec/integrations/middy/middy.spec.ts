@@ -55,6 +55,7 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
       ['by returning from `before`', 'earlyAnswerAfterOurs'],
       ['by returning from `before`, with a cacheError that stores every failure', 'earlyAnswerAfterOursWithCacheError'],
       ['by setting request.response in `before`', 'earlyAnswerSettingResponseAfterOurs'],
+      ['by setting request.response in `before`, behind a second of ours from the other copy of the package (ES modules, CommonJS)', 'earlyAnswerSettingResponseAfterOursFromTwoCopies'],
       ["after awaiting Powertools' cleanupMiddlewares", 'earlyAnswerWithCleanupAfterOurs'],
     ])('registered after ours, %s: releases the claim, so the valid request right after runs', (_how, name) => {
       const observed = scenario(name);
@@ -130,8 +131,11 @@ describe('the Middy middleware, with the real @middy/core 7 on Redis', () => {
       expect(observed.executions).toBe(0);
     });
 
-    it('a default response written in `before`, then the handler throws: released, so the retry runs', () => {
-      const { first, record, retry, executions } = scenario('defaultResponseThenHandlerThrows');
+    it.each([
+      ['', 'defaultResponseThenHandlerThrows'],
+      [', behind a second of ours from the other copy of the package (ES modules, CommonJS)', 'defaultResponseThenHandlerThrowsFromTwoCopies'],
+    ])('a default response written in `before`%s, then the handler throws: released, so the retry runs', (_how, name) => {
+      const { first, record, retry, executions } = scenario(name);
       expect(first).toEqual({ error: 'Error', message: 'card network unavailable' });
       expect(record).toBe('none');
       expect(retry).toEqual({ value: raw });

@@ -7,6 +7,11 @@ import middy from '@middy/core';
 import { cleanupMiddlewares } from '@aws-lambda-powertools/commons';
 import { hashValue, RedisStore } from 'lambda-idempotency';
 import { idempotency } from 'lambda-idempotency/middy';
+import { createRequire } from 'node:module';
+
+// The CommonJS build's middleware: a second copy of the package in this process (a dependency that
+// requires it while the program imports it).
+const { idempotency: idempotencyFromCommonJs } = createRequire(import.meta.url)('lambda-idempotency/middy');
 
 const redis = new RedisStore(process.env.REDIS_URL);
 const quiet = { info() {}, warn() {}, error() {} };
@@ -153,16 +158,16 @@ function renewalCounting(store) {
 }
 
 let names = 0;
-/** A middy handler: `layout` lists the middlewares in `.use` order, 'idem' standing for ours. */
+/** A middy handler: `layout` lists the middlewares in `.use` order, 'idem' standing for ours ('idemCjs': the CommonJS build's). */
 function build(charge, layout, options = {}, plugin = undefined) {
   const namespaces = [];
-  const ours = () => {
+  const ours = (make) => {
     const name = `orders${names++}-${run}`;
     namespaces.push(name);
-    return idempotency({ key: 'orderId', store: redis, name, logger: quiet, ...options });
+    return make({ key: 'orderId', store: redis, name, logger: quiet, ...options });
   };
   let handler = middy(charge, plugin);
-  for (const m of layout) handler = handler.use(m === 'idem' ? ours() : m);
+  for (const m of layout) handler = handler.use(m === 'idem' ? ours(idempotency) : m === 'idemCjs' ? ours(idempotencyFromCommonJs) : m);
   return { handler, recordKey: (orderId, index = 0) => `idempotency:${namespaces[index]}:${hashValue(orderId)}` };
 }
 
@@ -351,6 +356,9 @@ const scenarios = {
   earlyAnswerBeforeOurs: () => earlyThenValid([authorizer(), 'idem']),
   earlyAnswerAfterTwoOfOurs: () => twoOfOursThenEarly({ cleanup: false }),
   earlyAnswerWithCleanupAfterTwoOfOurs: () => twoOfOursThenEarly({ cleanup: true }),
+  // The second of ours from the other copy of the package, a middleware between them: its reads
+  // of event and context are its own, not the handler call, for the first one too.
+  earlyAnswerSettingResponseAfterOursFromTwoCopies: () => earlyThenValid(['idem', eventReader(), 'idemCjs', authorizerSettingResponse()]),
   // A middleware throwing in `after`.
   afterThrowsRegisteredAfterOurs: () => afterThrowsThenRetry(['idem', responseCheckFailingOnce()]),
   afterThrowsRegisteredAfterOursWithErrorHandler: () => afterThrowsThenRetry(['idem', cors(), responseCheckFailingOnce(), errorHandler()]),
@@ -364,6 +372,7 @@ const scenarios = {
   rateLimiterPrefillingSecondAfterOurs: () => earlyThenValid(['idem', eventReader(), rateLimiterPrefilling()]),
   rateLimiterReadingContextSecondAfterOurs: () => earlyThenValid(['idem', eventReader(), rateLimiterReadingEventAndContext()]),
   defaultResponseThenHandlerThrows: () => handlerThrowsThenRetry(['idem', defaultResponse()]),
+  defaultResponseThenHandlerThrowsFromTwoCopies: () => handlerThrowsThenRetry(['idem', eventReader(), 'idemCjs', defaultResponse()]),
   // Failures before the handler returned still release.
   handlerThrows: () => handlerThrowsThenRetry(['idem', cors()]),
   handlerThrowsWithErrorHandlerAfterOurs: () => handlerThrowsThenRetry(['idem', cors(), errorHandler()]),
