@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * const openStores = sharedState('open-stores', 1, () => ({ count: 0, warned: false }));
+ * const retries = sharedState('example-retries', 1, () => ({ count: 0 }));
  * ```
  */
 export function sharedState<T extends object>(name: string, version: number, create: () => T): T {
