@@ -14,7 +14,8 @@ if (process.argv[2] === '--summary') {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   profile.samples.forEach((id, i) => {
     const { callFrame: f } = byId.get(id);
-    const where = f.url.includes('node_modules') ? f.url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+)\/.*/, '$1') : f.url.replace(/.*\/(dist\/cjs\/|node:)?/, '');
+    // This library's frames keep their dist/ prefix (dist/esm/... or dist/cjs/...): the owner table below counts them by it.
+    const where = f.url.includes('node_modules') ? f.url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+)\/.*/, '$1') : f.url.includes('/dist/') ? f.url.replace(/.*\/(dist\/(cjs|esm)\/)/, '$1') : f.url.replace(/.*\/(node:)?/, '');
     const key = `${f.functionName || '(anonymous)'} ${where}${f.url ? `:${f.lineNumber + 1}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
   });
@@ -24,7 +25,7 @@ if (process.argv[2] === '--summary') {
   const owners = new Map();
   for (const [k, v] of self) {
     const where = k.split(' ')[1] ?? '';
-    const owner = /^(lib|core|engine|stores|wrapper|decorators)\//.test(where) || /^[a-zA-Z]+\.js:/.test(where) ? 'lambda-idempotency' : where.startsWith('@') || /^[a-z-]+:\d/.test(where) ? where.split(':')[0] : where.endsWith('.mjs') || where.includes('.mjs:') ? 'bench script' : 'node / V8 (stdout writes, streams, GC)';
+    const owner = /^dist\/(cjs|esm)\//.test(where) ? 'lambda-idempotency' : where.startsWith('@') || /^[a-z-]+:\d/.test(where) ? where.split(':')[0] : where.endsWith('.mjs') || where.includes('.mjs:') ? 'bench script' : 'node / V8 (stdout writes, streams, GC)';
     owners.set(owner, (owners.get(owner) ?? 0) + v);
   }
   console.log(`busy ${(total / 1000).toFixed(0)} ms, by owner:`);
