@@ -198,6 +198,10 @@ describe('RedisStore over error replies: an outage may fail open, a refusal that
       await fn({ id: 'warm' });
       await killer.ping();
       const script = blocker.eval('while true do end', 0).catch((e: unknown) => e);
+      // The script must be running before the call: seen on a slow machine, the claim reached Redis
+      // ahead of the EVAL, landed, and only the completion met BUSY, leaving a claim that held the
+      // retries below for its lease. A PING answered BUSY proves the script runs.
+      await expect(killer.ping()).rejects.toThrow(/BUSY/);
       await expect(fn({ id: 'order-1' })).resolves.toBe(2); // answered BUSY after 100 ms: ran unprotected
       expect(logger.lines[1]?.attributes.error?.message).toMatch(/BUSY/);
       await killer.call('SCRIPT', 'KILL');
