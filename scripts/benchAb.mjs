@@ -7,26 +7,15 @@
 // a shared, noisy machine; `npm run bench` is the reference.
 import { randomUUID } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
-import { floorHandler, paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
+import { floorSystem, oursSystem, paymentEvent, startRedis } from './benchRedis.mjs';
 
 const path = process.argv[2] ?? 'hit';
 const rounds = Number(process.argv[3] ?? 30);
 const BLOCK = 500;
 const redis = await startRedis();
 const { url } = redis;
-const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
-const { Redis } = await import('ioredis');
 const { Logger } = await import('@aws-lambda-powertools/logger');
-const inner = paymentResponse;
 const event = paymentEvent;
-function floorOf(options) {
-  const client = new Redis(url, options);
-  const logger = new Logger();
-  const fn = floorHandler(client, logger, inner);
-  return { fn, close: async () => client.disconnect() };
-}
-const store = new RedisStore(url);
-const cachedStore = new RedisStore(url);
 // The floor's hit line, written alone: what a hit served without Redis cannot go below.
 const lineLogger = new Logger();
 const keyHash = 'ab'.repeat(32);
@@ -35,13 +24,10 @@ const logLine = async () => {
   lineLogger.info({ message: 'idempotency hit: replayed the stored result', decision: 'hit', namespace: 'charge', keyHash, durationMs: performance.now() - startedAt });
 };
 const systems = {
-  ours: { fn: makeIdempotent(async function charge(e) { return inner(e); }, { key: 'headers.idempotency-key', store, logger: new Logger() }), close: () => store.close() },
-  floor: floorOf({}),
-  'floor+commandTimeout': floorOf({ commandTimeout: 1000 }),
-  'ours+localCache': {
-    fn: makeIdempotent(async function chargeCached(e) { return inner(e); }, { key: 'headers.idempotency-key', store: cachedStore, logger: new Logger(), localCache: { maxEntries: 10_000 } }),
-    close: () => cachedStore.close(),
-  },
+  ours: await oursSystem(url),
+  floor: await floorSystem(url),
+  'floor+commandTimeout': await floorSystem(url, { commandTimeout: 1000 }),
+  'ours+localCache': await oursSystem(url, 'chargeCached', { localCache: { maxEntries: 10_000 } }),
   'log line alone': { fn: logLine, close: async () => undefined },
 };
 const hitKey = randomUUID();

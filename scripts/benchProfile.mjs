@@ -4,7 +4,7 @@
 // .cpuprofile with `node scripts/benchProfile.mjs --summary FILE`.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { floorHandler, paymentEvent, paymentResponse, startRedis } from './benchRedis.mjs';
+import { floorSystem, oursSystem, paymentEvent, startRedis } from './benchRedis.mjs';
 
 if (process.argv[2] === '--summary') {
   // Self time per function (and per package for node_modules), top 30.
@@ -40,23 +40,8 @@ const system = process.argv[3] ?? 'ours';
 const N = Number(process.env.PROFILE_CALLS ?? 20_000);
 const redis = await startRedis();
 const { url } = redis;
-const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
-const { Redis } = await import('ioredis');
-const { Logger } = await import('@aws-lambda-powertools/logger');
-const inner = paymentResponse;
 const event = paymentEvent;
-let fn;
-let close;
-if (system === 'ours') {
-  const store = new RedisStore(url);
-  fn = makeIdempotent(async function charge(e) { return inner(e); }, { key: 'headers.idempotency-key', store, logger: new Logger() });
-  close = () => store.close();
-} else {
-  const client = new Redis(url, process.env.FLOOR_TIMEOUT ? { commandTimeout: 1000 } : {});
-  const logger = new Logger();
-  fn = floorHandler(client, logger, inner);
-  close = async () => client.disconnect();
-}
+const { fn, close } = system === 'ours' ? await oursSystem(url) : await floorSystem(url, process.env.FLOOR_TIMEOUT ? { commandTimeout: 1000 } : {});
 const hitKey = randomUUID();
 await fn(event(hitKey));
 const events = Array.from({ length: N }, () => event(path === 'hit' ? hitKey : randomUUID()));

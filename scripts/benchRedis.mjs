@@ -51,3 +51,24 @@ export function floorHandler(client, logger, inner) {
     return result;
   };
 }
+
+/**
+ * This library as the bench runs it: `makeIdempotent` over a RedisStore of its own on `url`, keyed
+ * on the Idempotency-Key header, logging through a Powertools Logger. `name` names the function
+ * (and so its records); `options` adds makeIdempotent options (e.g. `localCache`).
+ */
+export async function oursSystem(url, name = 'charge', options = {}) {
+  const { makeIdempotent, RedisStore } = await import('lambda-idempotency');
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const store = new RedisStore(url);
+  const fn = makeIdempotent({ [name]: async (e) => paymentResponse(e) }[name], { key: 'headers.idempotency-key', store, logger: new Logger(), ...options });
+  return { fn, close: () => store.close() };
+}
+
+/** The floor as the bench runs it: its own ioredis client on `url` (with `clientOptions`) and Logger. */
+export async function floorSystem(url, clientOptions = {}) {
+  const { Redis } = await import('ioredis');
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const client = new Redis(url, clientOptions);
+  return { fn: floorHandler(client, new Logger(), paymentResponse), close: async () => client.disconnect() };
+}
